@@ -1,0 +1,134 @@
+//! The one error type of the library.
+//!
+//! Every failure a user can cause — a malformed expression, a point of the
+//! wrong dimension, a NaN in a derivative, an unknown name, a bad setting — is
+//! a variant here, with a message that says what was expected and what was
+//! found. The library does not panic on user input.
+
+use std::fmt;
+
+/// Result with the library's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in saddlescope.
+///
+/// # Examples
+///
+/// ```
+/// use saddlescope::{Error, Expression};
+///
+/// let err = Expression::parse("x^2 - * y").unwrap_err();
+/// assert!(matches!(err, Error::Parse(_)));
+/// // The message shows the expression with a caret under the fault.
+/// assert!(err.to_string().contains('^'));
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// An expression could not be parsed.
+    #[error(transparent)]
+    Parse(#[from] ParseError),
+
+    /// A vector or matrix had the wrong length or shape.
+    #[error("{what}: expected {expected}, found {found}")]
+    DimensionMismatch {
+        /// What was being checked, e.g. "point for `himmelblau`".
+        what: String,
+        /// The expected size, in words ("2 coordinates").
+        expected: String,
+        /// The size found, in words.
+        found: String,
+    },
+
+    /// A value, gradient or Hessian was NaN or infinite.
+    #[error("{what} is not finite at the point ({detail})")]
+    NonFinite {
+        /// Which quantity: "the objective's value", "the gradient", ….
+        what: String,
+        /// Where it happened: the first offending entry and the point.
+        detail: String,
+    },
+
+    /// A name (built-in function, variable, …) that is not known.
+    #[error("unknown {kind} `{name}`; known: {known}")]
+    Unknown {
+        /// What kind of name, e.g. "function".
+        kind: String,
+        /// The name given.
+        name: String,
+        /// The valid names, comma-separated.
+        known: String,
+    },
+
+    /// A setting outside its valid range.
+    #[error("invalid {name}: {message}")]
+    InvalidSetting {
+        /// The setting, e.g. "grad_tol".
+        name: String,
+        /// The constraint and the value found.
+        message: String,
+    },
+
+    /// Input that is malformed in a way no other variant describes.
+    #[error("invalid input: {0}")]
+    InvalidInput(String),
+
+    /// An iterative algorithm did not converge.
+    #[error("{what} did not converge: {detail}")]
+    NoConvergence {
+        /// The algorithm, e.g. "symmetric eigendecomposition".
+        what: String,
+        /// What is known about the failure.
+        detail: String,
+    },
+}
+
+impl Error {
+    /// Whether the error is the caller's input (CLI exit code 2) rather than
+    /// a failure of the computation (exit code 1).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use saddlescope::Error;
+    /// let e = Error::InvalidInput("empty point".into());
+    /// assert!(e.is_user_error());
+    /// ```
+    pub fn is_user_error(&self) -> bool {
+        !matches!(self, Error::NoConvergence { .. })
+    }
+}
+
+/// A parse error in a math expression, rendered with a caret under the fault.
+///
+/// # Examples
+///
+/// ```
+/// use saddlescope::Expression;
+///
+/// let err = Expression::parse("sin(x").unwrap_err().to_string();
+/// assert!(err.contains("sin(x"));
+/// assert!(err.contains("expected `)`"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    /// The whole expression as given.
+    pub expression: String,
+    /// Character (not byte) offset of the fault in `expression`.
+    pub position: usize,
+    /// What was expected and what was found.
+    pub message: String,
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let pad: String = " ".repeat(self.position);
+        write!(
+            f,
+            "cannot parse expression: {}\n  {}\n  {}^",
+            self.message, self.expression, pad
+        )
+    }
+}
+
+impl std::error::Error for ParseError {}
