@@ -1,1 +1,5 @@
-//! (in progress)
+//! Critical points: what kind a point is, from its gradient and spectrum.
+
+mod kind;
+
+pub use kind::Verdict;
