@@ -45,7 +45,11 @@ pub(super) fn tokenize(source: &str, chars: &[char]) -> Vec<Token> {
         }
         let start = i;
         let Some(&c) = chars.get(i) else {
-            tokens.push(Token { kind: Kind::End, start, end: start });
+            tokens.push(Token {
+                kind: Kind::End,
+                start,
+                end: start,
+            });
             return tokens;
         };
         let kind = match c {
@@ -58,7 +62,9 @@ pub(super) fn tokenize(source: &str, chars: &[char]) -> Vec<Token> {
             ')' => Kind::RParen,
             ',' => Kind::Comma,
             c if c.is_ascii_alphabetic() || c == '_' => {
-                while i + 1 < chars.len() && (chars[i + 1].is_ascii_alphanumeric() || chars[i + 1] == '_') {
+                while i + 1 < chars.len()
+                    && (chars[i + 1].is_ascii_alphanumeric() || chars[i + 1] == '_')
+                {
                     i += 1;
                 }
                 Kind::Ident
@@ -69,24 +75,44 @@ pub(super) fn tokenize(source: &str, chars: &[char]) -> Vec<Token> {
                     Kind::Number(value)
                 }
                 Err(err) => {
-                    tokens.push(Token { kind: Kind::Error(err), start, end: start });
+                    tokens.push(Token {
+                        kind: Kind::Error(err),
+                        start,
+                        end: start,
+                    });
                     return tokens;
                 }
             },
             c => {
-                let err = error(source, start, format!("unexpected character `{}`", c.escape_debug()));
-                tokens.push(Token { kind: Kind::Error(err), start, end: start });
+                let err = error(
+                    source,
+                    start,
+                    format!("unexpected character `{}`", c.escape_debug()),
+                );
+                tokens.push(Token {
+                    kind: Kind::Error(err),
+                    start,
+                    end: start,
+                });
                 return tokens;
             }
         };
         i += 1;
-        tokens.push(Token { kind, start, end: i });
+        tokens.push(Token {
+            kind,
+            start,
+            end: i,
+        });
     }
 }
 
 /// A parse error in `source` at character `position`.
 pub(super) fn error(source: &str, position: usize, message: String) -> ParseError {
-    ParseError { expression: source.to_string(), position, message }
+    ParseError {
+        expression: source.to_string(),
+        position,
+        message,
+    }
 }
 
 /// Scans the number starting at `start`: `digits [. digits] [(e|E) [+|-] digits]`
@@ -200,7 +226,18 @@ mod tests {
         let spans: Vec<(usize, usize)> = tokens.iter().map(|t| (t.start, t.end)).collect();
         assert_eq!(
             spans,
-            vec![(1, 4), (5, 6), (7, 8), (8, 10), (10, 11), (11, 12), (12, 13), (13, 14), (14, 15), (15, 15)]
+            vec![
+                (1, 4),
+                (5, 6),
+                (7, 8),
+                (8, 10),
+                (10, 11),
+                (11, 12),
+                (12, 13),
+                (13, 14),
+                (14, 15),
+                (15, 15)
+            ]
         );
         assert!(matches!(tokens.last().unwrap().kind, Kind::Error(_)));
     }
@@ -209,16 +246,28 @@ mod tests {
     fn malformed_numbers() {
         let err = lex_error("1e");
         assert_eq!(err.position, 2);
-        assert!(err.message.contains("malformed number `1e`"), "{}", err.message);
+        assert!(
+            err.message.contains("malformed number `1e`"),
+            "{}",
+            err.message
+        );
         assert!(err.message.contains("found the end"), "{}", err.message);
 
         let err = lex_error("2*1e+x");
         assert_eq!(err.position, 5);
-        assert!(err.message.contains("`1e+`") && err.message.contains("found `x`"), "{}", err.message);
+        assert!(
+            err.message.contains("`1e+`") && err.message.contains("found `x`"),
+            "{}",
+            err.message
+        );
 
         let err = lex_error("1.2.3");
         assert_eq!(err.position, 3);
-        assert!(err.message.contains("malformed number `1.2.3`"), "{}", err.message);
+        assert!(
+            err.message.contains("malformed number `1.2.3`"),
+            "{}",
+            err.message
+        );
 
         let err = lex_error("x + .");
         assert_eq!(err.position, 4);

@@ -98,8 +98,9 @@ impl Expression {
     /// assert!(Expression::FUNCTIONS.contains(&"softplus"));
     /// assert_eq!(Expression::FUNCTIONS.len(), 11);
     /// ```
-    pub const FUNCTIONS: &'static [&'static str] =
-        &["sin", "cos", "tan", "exp", "ln", "log", "sqrt", "tanh", "sigmoid", "softplus", "abs"];
+    pub const FUNCTIONS: &'static [&'static str] = &[
+        "sin", "cos", "tan", "exp", "ln", "log", "sqrt", "tanh", "sigmoid", "softplus", "abs",
+    ];
 
     /// The names of the constants: `pi` and `e`.
     ///
@@ -219,7 +220,9 @@ impl Expression {
 fn check_variable_names(vars: &[String]) -> Result<()> {
     for (i, name) in vars.iter().enumerate() {
         let mut chars = name.chars();
-        let is_identifier = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        let is_identifier = chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
             && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
         if !is_identifier {
             return Err(Error::InvalidInput(format!(
@@ -237,7 +240,9 @@ fn check_variable_names(vars: &[String]) -> Result<()> {
             )));
         }
         if vars[..i].contains(name) {
-            return Err(Error::InvalidInput(format!("variable `{name}` is listed more than once")));
+            return Err(Error::InvalidInput(format!(
+                "variable `{name}` is listed more than once"
+            )));
         }
     }
     Ok(())
@@ -257,7 +262,12 @@ impl Objective for Expression {
     /// If `x` is shorter than [`dim`](Objective::dim) and the expression uses
     /// a missing variable; the derivative drivers check the length first.
     fn eval<D: Scalar>(&self, x: &[D]) -> D {
-        debug_assert_eq!(x.len(), self.dim(), "point of the wrong dimension for `{}`", self.source);
+        debug_assert_eq!(
+            x.len(),
+            self.dim(),
+            "point of the wrong dimension for `{}`",
+            self.source
+        );
         program::run(&self.program, self.max_stack, x)
     }
 }
@@ -305,7 +315,9 @@ mod tests {
     use std::f64::consts::{E, PI};
 
     fn value(src: &str, x: &[f64]) -> f64 {
-        Expression::parse(src).unwrap_or_else(|e| panic!("{e}")).eval(x)
+        Expression::parse(src)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .eval(x)
     }
 
     /// Value and derivative of a one-variable expression at `x`.
@@ -391,14 +403,25 @@ mod tests {
         }
         assert_eq!(value("abs(x)", &[-2.5]), 2.5);
         assert_eq!(value("sigmoid(0)", &[]), 0.5);
-        assert_relative_eq!(value("sigmoid(-2)", &[]), 1.0 / (1.0 + 2f64.exp()), max_relative = 1e-15);
-        assert_relative_eq!(value("softplus(-2)", &[]), (1.0 + (-2f64).exp()).ln(), max_relative = 1e-15);
+        assert_relative_eq!(
+            value("sigmoid(-2)", &[]),
+            1.0 / (1.0 + 2f64.exp()),
+            max_relative = 1e-15
+        );
+        assert_relative_eq!(
+            value("softplus(-2)", &[]),
+            (1.0 + (-2f64).exp()).ln(),
+            max_relative = 1e-15
+        );
         assert_eq!(value("pi", &[]), PI);
         assert_eq!(value("e", &[]), E);
         assert_eq!(value("ln(e)", &[]), 1.0);
         assert_eq!(value("log(x)", &[E * E]), 2.0);
         assert_relative_eq!(value("cos(pi * x)", &[1.0]), -1.0);
-        assert_relative_eq!(value("sin(cos(x)) * exp(-x^2)", &[0.3]), 0.3f64.cos().sin() * (-0.09f64).exp());
+        assert_relative_eq!(
+            value("sin(cos(x)) * exp(-x^2)", &[0.3]),
+            0.3f64.cos().sin() * (-0.09f64).exp()
+        );
         // The functions are evaluated the same folded and unfolded.
         for name in Expression::FUNCTIONS {
             let folded = value(&format!("{name}(0.3)"), &[]);
@@ -435,7 +458,8 @@ mod tests {
         let f = Expression::parse_with_vars("y - x", &["x", "y"]).unwrap();
         assert_eq!(f.variables(), ["x", "y"]);
         assert_eq!(f.eval(&[1.0, 5.0]), 4.0);
-        let f = Expression::parse_with_vars("z", &[String::from("x"), "y".into(), "z".into()]).unwrap();
+        let f =
+            Expression::parse_with_vars("z", &[String::from("x"), "y".into(), "z".into()]).unwrap();
         assert_eq!(f.dim(), 3);
         assert_eq!(f.eval(&[1.0, 2.0, 3.0]), 3.0);
         let f = Expression::parse_with_vars("1", &[] as &[&str]).unwrap();
@@ -459,7 +483,11 @@ mod tests {
         let Err(Error::Parse(e)) = Expression::parse_with_vars("x(y)", &["x", "y"]) else {
             panic!("expected a parse error");
         };
-        assert!(e.message.contains("unknown function `x`") && e.message.contains("x*(…)"), "{}", e.message);
+        assert!(
+            e.message.contains("unknown function `x`") && e.message.contains("x*(…)"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]
@@ -494,7 +522,9 @@ mod tests {
     #[test]
     fn error_is_rendered_with_a_caret() {
         let err = Expression::parse("x^2 - * y").unwrap_err();
-        let Error::Parse(ref e) = err else { panic!("expected a parse error") };
+        let Error::Parse(ref e) = err else {
+            panic!("expected a parse error")
+        };
         assert_eq!(e.position, 6);
         let text = err.to_string();
         assert!(text.contains("x^2 - * y\n        ^"), "{text}");
@@ -523,7 +553,11 @@ mod tests {
         }
         for x in [-3.0, -0.5, 0.0, 0.5, 3.0] {
             let s = sigmoid(x);
-            assert_relative_eq!(derivative("sigmoid(x)", x).1, s * (1.0 - s), max_relative = 1e-14);
+            assert_relative_eq!(
+                derivative("sigmoid(x)", x).1,
+                s * (1.0 - s),
+                max_relative = 1e-14
+            );
             assert_relative_eq!(derivative("softplus(x)", x).1, s, max_relative = 1e-14);
         }
         assert_eq!(derivative("abs(x)", -2.0).1, -1.0);
@@ -546,7 +580,10 @@ mod tests {
         assert_relative_eq!(derivative("1 - 4*x", x).1, -4.0);
         assert_relative_eq!(derivative("-x^2", x).1, -2.0 * x);
         assert_relative_eq!(derivative("x*sin(x)", x).1, x.sin() + x * x.cos());
-        assert_relative_eq!(derivative("exp(x)/(1+x^2)", x).1, x.exp() * (1.0 - x).powi(2) / (1.0 + x * x).powi(2));
+        assert_relative_eq!(
+            derivative("exp(x)/(1+x^2)", x).1,
+            x.exp() * (1.0 - x).powi(2) / (1.0 + x * x).powi(2)
+        );
         assert_eq!(derivative("pi + 2", x), (PI + 2.0, 0.0));
     }
 
@@ -573,7 +610,11 @@ mod tests {
         assert_eq!((v, d), (0.0, 0.0));
         // Where the tails are still representable they are right.
         let (v, d) = derivative("sigmoid(x)", -30.0);
-        assert_relative_eq!(v, (-30f64).exp() / (1.0 + (-30f64).exp()), max_relative = 1e-15);
+        assert_relative_eq!(
+            v,
+            (-30f64).exp() / (1.0 + (-30f64).exp()),
+            max_relative = 1e-15
+        );
         assert_relative_eq!(d, v * (1.0 - v), max_relative = 1e-14);
         let (v, d) = derivative("softplus(x)", 40.0);
         assert_relative_eq!(v, 40.0 + (-40f64).exp(), max_relative = 1e-15);

@@ -48,12 +48,25 @@ pub(super) struct Compiled {
 pub(super) fn compile(source: &str, variables: Variables<'_>) -> Result<Compiled, ParseError> {
     let chars: Vec<char> = source.chars().collect();
     let tokens = lexer::tokenize(source, &chars);
-    let mut parser = Parser { source, chars: &chars, tokens, pos: 0, variables, code: Vec::new(), depth: 0 };
+    let mut parser = Parser {
+        source,
+        chars: &chars,
+        tokens,
+        pos: 0,
+        variables,
+        code: Vec::new(),
+        depth: 0,
+    };
     parser.sum()?;
     let token = parser.peek()?;
     match token.kind {
         Kind::End => {}
-        Kind::RParen => return Err(parser.error_at(token.start, "unexpected `)` with no matching `(`".to_string())),
+        Kind::RParen => {
+            return Err(parser.error_at(
+                token.start,
+                "unexpected `)` with no matching `(`".to_string(),
+            ));
+        }
         Kind::Comma => {
             return Err(parser.error_at(
                 token.start,
@@ -62,7 +75,10 @@ pub(super) fn compile(source: &str, variables: Variables<'_>) -> Result<Compiled
         }
         _ => {
             let found = parser.describe(&token);
-            return Err(parser.error_at(token.start, format!("expected an operator or the end, found {found}")));
+            return Err(parser.error_at(
+                token.start,
+                format!("expected an operator or the end, found {found}"),
+            ));
         }
     }
     let mut depth = 0isize;
@@ -76,7 +92,11 @@ pub(super) fn compile(source: &str, variables: Variables<'_>) -> Result<Compiled
         Variables::Discovered(names) => names,
         Variables::Given(_) => Vec::new(),
     };
-    Ok(Compiled { program: parser.code, max_stack: max_stack as usize, discovered })
+    Ok(Compiled {
+        program: parser.code,
+        max_stack: max_stack as usize,
+        discovered,
+    })
 }
 
 struct Parser<'s, 'v> {
@@ -171,7 +191,9 @@ impl Parser<'_, '_> {
             let op = match token.kind {
                 Kind::Star => Binary::Mul,
                 Kind::Slash => Binary::Div,
-                Kind::Number(_) | Kind::Ident | Kind::LParen => return Err(self.implicit_product(&token)),
+                Kind::Number(_) | Kind::Ident | Kind::LParen => {
+                    return Err(self.implicit_product(&token));
+                }
                 _ => return Ok(()),
             };
             self.advance();
@@ -254,7 +276,10 @@ impl Parser<'_, '_> {
                 self.sum()?;
                 self.close(&token, None)
             }
-            Kind::End if self.pos == 0 => Err(self.error_at(token.start, "expected an expression, found the end".to_string())),
+            Kind::End if self.pos == 0 => Err(self.error_at(
+                token.start,
+                "expected an expression, found the end".to_string(),
+            )),
             _ => {
                 let found = self.describe(&token);
                 Err(self.error_at(
@@ -276,7 +301,9 @@ impl Parser<'_, '_> {
         let found = self.describe(&token);
         let message = match (function, &token.kind) {
             (Some(name), Kind::Comma) => {
-                format!("expected `)` to close `{name}(`, found `,`; `{name}` takes exactly one argument")
+                format!(
+                    "expected `)` to close `{name}(`, found `,`; `{name}` takes exactly one argument"
+                )
             }
             (Some(name), _) => format!("expected `)` to close `{name}(`, found {found}"),
             (None, _) => format!(
@@ -297,7 +324,9 @@ impl Parser<'_, '_> {
                 let found = self.describe(&next);
                 return Err(self.error_at(
                     next.start,
-                    format!("expected `(` after function `{name}`, found {found}; write `{name}(x)`"),
+                    format!(
+                        "expected `(` after function `{name}`, found {found}; write `{name}(x)`"
+                    ),
                 ));
             }
             self.advance();
@@ -307,7 +336,10 @@ impl Parser<'_, '_> {
             return Ok(());
         }
         if next.kind == Kind::LParen {
-            let mut message = format!("unknown function `{name}`; known functions: {}", function_list());
+            let mut message = format!(
+                "unknown function `{name}`; known functions: {}",
+                function_list()
+            );
             if program::constant(&name).is_some() || self.is_variable(&name) {
                 message.push_str(&format!("; for a product write `{name}*(…)`"));
             }
@@ -333,7 +365,9 @@ impl Parser<'_, '_> {
                     } else {
                         format!("the variables are {}", names.join(", "))
                     };
-                    return Err(self.error_at(token.start, format!("unknown variable `{name}`; {known}")));
+                    return Err(
+                        self.error_at(token.start, format!("unknown variable `{name}`; {known}"))
+                    );
                 }
             },
         };
@@ -351,7 +385,11 @@ impl Parser<'_, '_> {
 
 /// "sin, cos, …", for messages.
 pub(super) fn function_list() -> String {
-    program::FUNCTIONS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
+    program::FUNCTIONS
+        .iter()
+        .map(|(n, _)| *n)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]
@@ -378,7 +416,11 @@ mod tests {
         let e = err(src);
         assert_eq!(e.position, position, "caret for {src:?}: {}", e.message);
         for part in parts {
-            assert!(e.message.contains(part), "message for {src:?} lacks {part:?}: {}", e.message);
+            assert!(
+                e.message.contains(part),
+                "message for {src:?} lacks {part:?}: {}",
+                e.message
+            );
         }
         assert_eq!(e.expression, src);
     }
@@ -387,7 +429,10 @@ mod tests {
     fn folds_constants_and_specialises_constant_operands() {
         assert_eq!(program("2*3+1"), vec![Op::Const(7.0)]);
         assert_eq!(program("-2^2"), vec![Op::Const(-4.0)]);
-        assert_eq!(program("sqrt(4)*pi"), vec![Op::Const(2.0 * std::f64::consts::PI)]);
+        assert_eq!(
+            program("sqrt(4)*pi"),
+            vec![Op::Const(2.0 * std::f64::consts::PI)]
+        );
         assert_eq!(program("x^2"), vec![Op::Var(0), Op::PowI(2)]);
         assert_eq!(program("x^-1"), vec![Op::Var(0), Op::PowI(-1)]);
         assert_eq!(program("x^(1/2)"), vec![Op::Var(0), Op::PowF(0.5)]);
@@ -396,7 +441,10 @@ mod tests {
         assert_eq!(program("2-x"), vec![Op::Var(0), Op::RSubC(2.0)]);
         assert_eq!(program("x/2"), vec![Op::Var(0), Op::DivC(2.0)]);
         assert_eq!(program("1/x"), vec![Op::Var(0), Op::RDivC(1.0)]);
-        assert_eq!(program("x+y*z"), vec![Op::Var(0), Op::Var(1), Op::Var(2), Op::Mul, Op::Add]);
+        assert_eq!(
+            program("x+y*z"),
+            vec![Op::Var(0), Op::Var(1), Op::Var(2), Op::Mul, Op::Add]
+        );
     }
 
     #[test]
@@ -413,8 +461,16 @@ mod tests {
 
     #[test]
     fn missing_operand() {
-        assert_err("x^2 - * y", 6, &["expected a number, variable, function call or `(`, found `*`"]);
-        assert_err("x +", 3, &["expected a number, variable, function call or `(`, found the end"]);
+        assert_err(
+            "x^2 - * y",
+            6,
+            &["expected a number, variable, function call or `(`, found `*`"],
+        );
+        assert_err(
+            "x +",
+            3,
+            &["expected a number, variable, function call or `(`, found the end"],
+        );
         assert_err("()", 1, &["found `)`"]);
         assert_err("2^", 2, &["found the end"]);
         assert_err("* x", 0, &["found `*`"]);
@@ -433,16 +489,31 @@ mod tests {
         assert_err(
             "1 + foo(x)",
             4,
-            &["unknown function `foo`", "sin, cos, tan, exp, ln, log, sqrt, tanh, sigmoid, softplus, abs"],
+            &[
+                "unknown function `foo`",
+                "sin, cos, tan, exp, ln, log, sqrt, tanh, sigmoid, softplus, abs",
+            ],
         );
         assert_err("pi(2)", 0, &["unknown function `pi`", "pi*(…)"]);
     }
 
     #[test]
     fn function_without_parentheses() {
-        assert_err("sin x", 4, &["expected `(` after function `sin`, found `x`"]);
-        assert_err("2*exp", 5, &["expected `(` after function `exp`, found the end"]);
-        assert_err("ln^2(x)", 2, &["expected `(` after function `ln`, found `^`"]);
+        assert_err(
+            "sin x",
+            4,
+            &["expected `(` after function `sin`, found `x`"],
+        );
+        assert_err(
+            "2*exp",
+            5,
+            &["expected `(` after function `exp`, found the end"],
+        );
+        assert_err(
+            "ln^2(x)",
+            2,
+            &["expected `(` after function `ln`, found `^`"],
+        );
     }
 
     #[test]
@@ -453,10 +524,18 @@ mod tests {
 
     #[test]
     fn implicit_multiplication() {
-        assert_err("2x", 1, &["expected an operator", "found `x`", "write `2*x`"]);
+        assert_err(
+            "2x",
+            1,
+            &["expected an operator", "found `x`", "write `2*x`"],
+        );
         assert_err("2 x", 2, &["expected an operator", "write `2*x`"]);
         assert_err("x y", 2, &["expected an operator", "write `x*y`"]);
-        assert_err("(x+1)(x-1)", 5, &["expected an operator", "found `(`", "write `2*x`"]);
+        assert_err(
+            "(x+1)(x-1)",
+            5,
+            &["expected an operator", "found `(`", "write `2*x`"],
+        );
         assert_err("x^2y", 3, &["expected an operator", "write `2*y`"]);
         assert_err("sin(x)cos(x)", 6, &["expected an operator", "found `cos`"]);
     }
@@ -490,12 +569,24 @@ mod tests {
         let e = err(&deep);
         assert!(e.message.contains("nested too deeply"), "{}", e.message);
         assert_eq!(e.position, MAX_DEPTH);
-        assert!(err(&"-".repeat(10_000)).message.contains("nested too deeply"));
-        assert!(err(&"2^".repeat(10_000)).message.contains("nested too deeply"));
+        assert!(
+            err(&"-".repeat(10_000))
+                .message
+                .contains("nested too deeply")
+        );
+        assert!(
+            err(&"2^".repeat(10_000))
+                .message
+                .contains("nested too deeply")
+        );
         // Long flat chains are loops and fine.
         let long = vec!["x"; 100_000].join("+");
         assert_eq!(program(&long).len(), 2 * 100_000 - 1);
-        let ok = format!("{}x{}", "(".repeat(MAX_DEPTH - 1), ")".repeat(MAX_DEPTH - 1));
+        let ok = format!(
+            "{}x{}",
+            "(".repeat(MAX_DEPTH - 1),
+            ")".repeat(MAX_DEPTH - 1)
+        );
         assert_eq!(program(&ok), vec![Op::Var(0)]);
     }
 }

@@ -41,7 +41,8 @@ pub(super) const FUNCTIONS: &[(&str, Func)] = &[
 ];
 
 /// The named constants.
-pub(super) const CONSTANTS: &[(&str, f64)] = &[("pi", std::f64::consts::PI), ("e", std::f64::consts::E)];
+pub(super) const CONSTANTS: &[(&str, f64)] =
+    &[("pi", std::f64::consts::PI), ("e", std::f64::consts::E)];
 
 /// The function called `name`, if any.
 pub(super) fn function(name: &str) -> Option<Func> {
@@ -225,8 +226,12 @@ pub(super) fn run<D: Scalar>(program: &[Op], max_stack: usize, x: &[D]) -> D {
             Op::Const(c) => stack.push(D::from(c)),
             Op::Var(i) => stack.push(x[i]),
             Op::Add | Op::Sub | Op::Mul | Op::Div | Op::Pow => {
-                let r = stack.pop().expect("a compiled program has two operands for a binary operator");
-                let l = stack.last_mut().expect("a compiled program has two operands for a binary operator");
+                let r = stack
+                    .pop()
+                    .expect("a compiled program has two operands for a binary operator");
+                let l = stack
+                    .last_mut()
+                    .expect("a compiled program has two operands for a binary operator");
                 *l = match op {
                     Op::Add => *l + r,
                     Op::Sub => *l - r,
@@ -236,7 +241,9 @@ pub(super) fn run<D: Scalar>(program: &[Op], max_stack: usize, x: &[D]) -> D {
                 };
             }
             _ => {
-                let a = stack.last_mut().expect("a compiled program has an operand for a unary operator");
+                let a = stack
+                    .last_mut()
+                    .expect("a compiled program has an operand for a unary operator");
                 *a = match op {
                     Op::Neg => -*a,
                     Op::AddC(c) => *a + c,
