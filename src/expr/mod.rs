@@ -5,50 +5,11 @@
 //! evaluated generically over the scalar, so its gradients and Hessians are
 //! exact (automatic differentiation), like those of any other [`Objective`].
 //!
-//! # Syntax
-//!
-//! | Form | Meaning |
-//! |------|---------|
-//! | `3`, `2.5`, `.5`, `1e-3`, `2.5E+4` | numbers |
-//! | `x`, `w_1`, `Alpha` | variables: `[A-Za-z_][A-Za-z0-9_]*` |
-//! | `pi`, `e` | constants π and e |
-//! | `a + b`, `a - b`, `a * b`, `a / b` | arithmetic, left-associative |
-//! | `a ^ b` | power, right-associative: `2^3^2` = 2⁹ |
-//! | `-a`, `+a` | signs, binding looser than `^`: `-x^2` = −(x²), `2^-1` = ½ |
-//! | `f(a)` | a function of exactly one argument (below) |
-//!
-//! From tightest to loosest: `^`, then signs, then `*` `/`, then `+` `-`.
-//! Whitespace may appear anywhere between tokens. Products need an explicit
-//! `*`: `2x` and `x y` are errors.
-//!
-//! # Functions
-//!
-//! `sin`, `cos`, `tan`, `exp`, `ln`, `log`, `sqrt`, `tanh`, `sigmoid`,
-//! `softplus`, `abs`.
-//!
-//! - `log` is the **natural** logarithm, the same as `ln` (as in NumPy and
-//!   PyTorch); write `ln(x)/ln(10)` for a decimal logarithm.
-//! - `sigmoid(x)` = 1/(1+e⁻ˣ) and `softplus(x)` = ln(1+eˣ) are evaluated
-//!   stably: both branch on the sign of x so that no exponential overflows,
-//!   and stay finite with correct derivatives at x = ±800.
-//! - `abs` has derivative 0 at 0, as in PyTorch.
-//!
-//! # Powers
-//!
-//! An exponent that is a constant integer (after folding, as in `x^2`,
-//! `x^-1`, `x^(4/2)`) is an integer power, so negative bases work:
-//! `(-2)^3` = −8. Another constant exponent (`x^0.5`) is a real power, NaN for
-//! a negative base. An exponent that depends on a variable (`x^y`, `2^x`) is
-//! computed as exp(y·ln x), NaN for a negative base.
-//!
-//! Constant subexpressions are folded when parsing: `2*pi*x` costs one
-//! multiplication per evaluation.
-//!
-//! # Errors
-//!
-//! A malformed expression gives [`Error::Parse`](crate::Error::Parse), whose
-//! message shows the expression with a caret under the first fault, from the
-//! left, and says what was expected and what was found.
+//! The syntax is documented on [`Expression`], where users see it (this
+//! module is private and re-exported flat). The pieces: [`lexer`] (tokens with
+//! character offsets), [`parser`] (recursive descent straight to postfix code,
+//! folding constants) and [`program`] (the instructions and their generic
+//! evaluation).
 
 mod lexer;
 mod parser;
@@ -63,9 +24,57 @@ use program::Op;
 
 /// A real function of named variables, parsed from a math expression.
 ///
-/// See the [module documentation](self) for the syntax. The variables are the
-/// coordinates of the point, in the order given by
+/// An expression is parsed once into a flat postfix program and then
+/// evaluated generically over the scalar, so its gradients and Hessians are
+/// exact (automatic differentiation), like those of any other [`Objective`].
+/// The variables are the coordinates of the point, in the order given by
 /// [`variables`](Expression::variables).
+///
+/// # Syntax
+///
+/// | Form | Meaning |
+/// |------|---------|
+/// | `3`, `2.5`, `.5`, `1e-3`, `2.5E+4` | numbers |
+/// | `x`, `w_1`, `Alpha` | variables: `[A-Za-z_][A-Za-z0-9_]*` |
+/// | `pi`, `e` | constants π and e |
+/// | `a + b`, `a - b`, `a * b`, `a / b` | arithmetic, left-associative |
+/// | `a ^ b` | power, right-associative: `2^3^2` = 2⁹ |
+/// | `-a`, `+a` | signs, binding looser than `^`: `-x^2` = −(x²), `2^-1` = ½ |
+/// | `f(a)` | a function of exactly one argument (below) |
+///
+/// From tightest to loosest: `^`, then signs, then `*` `/`, then `+` `-`.
+/// Whitespace may appear anywhere between tokens. Products need an explicit
+/// `*`: `2x` and `x y` are errors.
+///
+/// # Functions
+///
+/// `sin`, `cos`, `tan`, `exp`, `ln`, `log`, `sqrt`, `tanh`, `sigmoid`,
+/// `softplus`, `abs`.
+///
+/// - `log` is the **natural** logarithm, the same as `ln` (as in NumPy and
+///   PyTorch); write `ln(x)/ln(10)` for a decimal logarithm.
+/// - `sigmoid(x)` = 1/(1+e⁻ˣ) and `softplus(x)` = ln(1+eˣ) are evaluated
+///   stably: both branch on the sign of x so that no exponential overflows,
+///   and stay finite with correct derivatives at x = ±800.
+/// - `abs` has derivative 0 at 0, as in PyTorch.
+///
+/// # Powers
+///
+/// An exponent that is a constant integer (after folding, as in `x^2`,
+/// `x^-1`, `x^(4/2)`) is an integer power, so negative bases work:
+/// `(-2)^3` = −8. Another constant exponent (`x^0.5`) is a real power, NaN for
+/// a negative base. An exponent that depends on a variable (`x^y`, `2^x`)
+/// goes through num-dual's `powd`: `powf` for plain `f64` values and
+/// exp(y·ln x) for dual numbers, so a negative base has NaN derivatives.
+///
+/// Constant subexpressions are folded when parsing: `2*pi*x` costs one
+/// multiplication per evaluation.
+///
+/// # Errors
+///
+/// A malformed expression gives [`Error::Parse`], whose message shows the
+/// expression with a caret under the first fault from the left and says what
+/// was expected and what was found.
 ///
 /// # Examples
 ///
@@ -76,6 +85,11 @@ use program::Op;
 /// assert_eq!(f.variables(), ["x", "y"]);
 /// assert_eq!(f.dim(), 2);
 /// assert_eq!(f.eval(&[3.0, 1.0]), 8.0);
+///
+/// // The same expression with dual numbers gives exact derivatives: ∂f/∂x = 2x.
+/// use num_dual::Dual64;
+/// let d = f.eval(&[Dual64::new(3.0, 1.0), Dual64::new(1.0, 0.0)]);
+/// assert_eq!((d.re, d.eps), (8.0, 6.0));
 /// ```
 #[derive(Clone, Debug)]
 pub struct Expression {
@@ -259,8 +273,9 @@ impl Objective for Expression {
     ///
     /// # Panics
     ///
-    /// If `x` is shorter than [`dim`](Objective::dim) and the expression uses
-    /// a missing variable; the derivative drivers check the length first.
+    /// If `x` is too short for a variable the expression uses, and in debug
+    /// builds if `x.len()` differs from [`dim`](Objective::dim); the
+    /// derivative drivers check the length first.
     fn eval<D: Scalar>(&self, x: &[D]) -> D {
         debug_assert_eq!(
             x.len(),
@@ -585,6 +600,59 @@ mod tests {
             x.exp() * (1.0 - x).powi(2) / (1.0 + x * x).powi(2)
         );
         assert_eq!(derivative("pi + 2", x), (PI + 2.0, 0.0));
+    }
+
+    #[test]
+    fn second_derivatives_for_hessians() {
+        let second = |src: &str, x: f64| {
+            let f = Expression::parse(src).unwrap_or_else(|e| panic!("{e}"));
+            num_dual::second_derivative(|x| f.eval(&[x]), x)
+        };
+        let x: f64 = 0.4;
+        let s = sigmoid(x);
+        let cases: [(&str, f64); 8] = [
+            ("x^3", 6.0 * x),
+            ("x^-1", 2.0 / x.powi(3)),
+            ("x^2.5", 2.5 * 1.5 * x.sqrt()),
+            ("sin(x)", -x.sin()),
+            ("ln(x)", -1.0 / (x * x)),
+            ("sigmoid(x)", s * (1.0 - s) * (1.0 - 2.0 * s)),
+            ("softplus(x)", s * (1.0 - s)),
+            ("tanh(x)", -2.0 * x.tanh() * (1.0 - x.tanh().powi(2))),
+        ];
+        for (src, expected) in cases {
+            let (_, _, d2) = second(src, x);
+            assert_relative_eq!(d2, expected, max_relative = 1e-13);
+        }
+        for x in [-800.0, 800.0] {
+            let (v, d1, d2) = second("sigmoid(x)", x);
+            assert!(
+                v.is_finite() && d1 == 0.0 && d2 == 0.0,
+                "sigmoid at {x}: {v} {d1} {d2}"
+            );
+            let (v, d1, d2) = second("softplus(x)", x);
+            assert!(
+                v.is_finite() && d1.is_finite() && d2 == 0.0,
+                "softplus at {x}: {v} {d1} {d2}"
+            );
+        }
+        // f(x, y) = x²y has the mixed partial 2x.
+        let f = Expression::parse("x^2*y").unwrap();
+        let (_, _, _, dxy) =
+            num_dual::second_partial_derivative(|(x, y)| f.eval(&[x, y]), (1.5, -2.0));
+        assert_eq!(dxy, 3.0);
+    }
+
+    #[test]
+    fn variable_exponent_of_a_negative_base() {
+        // As documented: `powf` for f64 values, exp(y·ln x) for dual numbers.
+        let f = Expression::parse("x^y").unwrap();
+        assert_eq!(f.eval(&[-2.0, 3.0]), -8.0);
+        assert!(
+            f.eval(&[Dual64::new(-2.0, 1.0), Dual64::new(3.0, 0.0)])
+                .eps
+                .is_nan()
+        );
     }
 
     #[test]
