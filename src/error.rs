@@ -73,6 +73,41 @@ pub enum Error {
     #[error("invalid input: {0}")]
     InvalidInput(String),
 
+    /// A file could not be read or written.
+    #[error("cannot {action} {path}: {source}")]
+    Io {
+        /// "read", "write", "create", "rename to" …
+        action: String,
+        /// The file.
+        path: String,
+        /// The operating system's reason.
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// A data set with a bad cell, row or shape; names where.
+    #[error("{source_name}{}: {message}", location(*.row, column.as_deref()))]
+    Data {
+        /// The file path or the built-in data set's name.
+        source_name: String,
+        /// 1-based line number in the file (the header is line 1), if any.
+        row: Option<usize>,
+        /// The column's name, if any.
+        column: Option<String>,
+        /// What was expected and what was found.
+        message: String,
+    },
+
+    /// A checkpoint whose tensors do not fit the model, or that cannot be
+    /// decoded.
+    #[error("checkpoint {path}: {message}")]
+    Checkpoint {
+        /// The checkpoint file.
+        path: String,
+        /// What was expected and what was found (tensor name, shapes).
+        message: String,
+    },
+
     /// An iterative algorithm did not converge.
     #[error("{what} did not converge: {detail}")]
     NoConvergence {
@@ -81,6 +116,15 @@ pub enum Error {
         /// What is known about the failure.
         detail: String,
     },
+}
+
+fn location(row: Option<usize>, column: Option<&str>) -> String {
+    match (row, column) {
+        (Some(r), Some(c)) => format!(", line {r}, column `{c}`"),
+        (Some(r), None) => format!(", line {r}"),
+        (None, Some(c)) => format!(", column `{c}`"),
+        (None, None) => String::new(),
+    }
 }
 
 impl Error {
