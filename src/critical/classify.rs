@@ -292,7 +292,7 @@ impl Escape {
     /// use saddlescope::Escape;
     ///
     /// let e = Escape { lambda: -2.0, direction: dvector![0.0, 1.0] };
-    /// assert_eq!(e.predicted_change(0.1), -0.01);
+    /// assert_eq!(e.predicted_change(0.5), -0.25);
     /// ```
     pub fn predicted_change(&self, alpha: f64) -> f64 {
         0.5 * self.lambda * alpha * alpha

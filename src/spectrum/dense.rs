@@ -381,10 +381,10 @@ mod tests {
             assert!((got - want).abs() < 1e-12, "{got} vs {want}");
         }
         assert_valid(&h, &s);
-        // The repeated eigenvalue's eigenspace is the span of Q's columns 1..5.
+        // The repeated eigenvalue's eigenspace is the span of Q's columns 1..=4.
         let basis = s.eigenvectors.columns(1, 4);
         let target = q.columns(1, 4);
-        let projector = &target * target.transpose();
+        let projector = target * target.transpose();
         let err = (&projector * basis - basis).norm();
         assert!(err < 1e-10, "eigenspace off by {err:e}");
     }
