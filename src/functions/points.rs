@@ -475,3 +475,317 @@ pub(super) fn beale() -> Vec<CriticalPoint> {
         },
     ])
 }
+
+#[cfg(test)]
+mod tests {
+    //! Every listed point is checked against num-dual derivatives of the
+    //! formula (forward-over-forward hyper-dual numbers, independent of the
+    //! crate's reverse mode), the derivatives against central differences,
+    //! and the two-variable lists for completeness by Newton's method from a
+    //! dense grid of starts.
+
+    use nalgebra::{DMatrix, DVector, SymmetricEigen};
+    use num_dual::HyperDual64;
+    use proptest::prelude::*;
+
+    use super::super::{Dims, Function, FunctionInfo, builtin, builtin_functions};
+    use crate::{Objective, Verdict};
+
+    /// Value, gradient and Hessian by hyper-dual numbers: entry (i, j) seeds
+    /// ε₁ in x_i and ε₂ in x_j.
+    fn derivatives(f: &Function, x: &[f64]) -> (f64, DVector<f64>, DMatrix<f64>) {
+        let n = x.len();
+        let mut value = f64::NAN;
+        let mut grad = DVector::zeros(n);
+        let hess = DMatrix::from_fn(n, n, |i, j| {
+            let mut v: Vec<HyperDual64> = x.iter().map(|&t| HyperDual64::from_re(t)).collect();
+            v[i].eps1 = 1.0;
+            v[j].eps2 = 1.0;
+            let r = f.eval(&v);
+            value = r.re;
+            grad[i] = r.eps1;
+            r.eps1eps2
+        });
+        (value, grad, hess)
+    }
+
+    /// Eigenvalues of a symmetric matrix, sorted ascending.
+    fn eigenvalues(h: DMatrix<f64>) -> Vec<f64> {
+        let mut ev: Vec<f64> = SymmetricEigen::new(h).eigenvalues.iter().copied().collect();
+        ev.sort_by(f64::total_cmp);
+        ev
+    }
+
+    /// The second-order verdict from sorted eigenvalues, with a relative
+    /// zero tolerance.
+    fn verdict_of(ev: &[f64]) -> Verdict {
+        let scale = ev.iter().fold(1.0_f64, |m, e| m.max(e.abs()));
+        let tol = 1e-8 * scale;
+        let pos = ev.iter().filter(|&&e| e > tol).count();
+        let neg = ev.iter().filter(|&&e| e < -tol).count();
+        match (pos, neg) {
+            (p, 0) if p == ev.len() => Verdict::LocalMinimum,
+            (0, n) if n == ev.len() => Verdict::LocalMaximum,
+            (p, n) if p > 0 && n > 0 => Verdict::SaddlePoint,
+            _ => Verdict::Degenerate,
+        }
+    }
+
+    /// Every function at every dimension it accepts, up to 8.
+    fn all_functions() -> Vec<Function> {
+        builtin_functions()
+            .iter()
+            .flat_map(|info| {
+                let dims: Vec<usize> = match info.dims {
+                    Dims::Fixed(n) => vec![n],
+                    Dims::AtLeast(m) => (m..=8).collect(),
+                };
+                dims.into_iter().map(|n| info.with_dim(n).unwrap())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_listed_point_is_critical_with_its_value_and_verdict() {
+        for f in all_functions() {
+            let points = f.critical_points();
+            assert!(!points.is_empty(), "{} n={}", f.name(), f.dim());
+            for p in &points {
+                let at = format!("{} n={} at {:?}", f.name(), f.dim(), p.x);
+                assert_eq!(p.x.len(), f.dim(), "{at}");
+                let (value, grad, hess) = derivatives(&f, &p.x);
+                assert!(grad.norm() < 1e-9, "{at}: |grad| = {:e}", grad.norm());
+                assert!(
+                    (value - p.value).abs() <= 1e-12 * p.value.abs().max(1.0),
+                    "{at}: f = {value}, listed {}",
+                    p.value
+                );
+                assert_eq!(f.eval(&p.x), value, "{at}: f64 and dual values differ");
+                let ev = eigenvalues(hess);
+                assert_eq!(verdict_of(&ev), p.verdict, "{at}: eigenvalues {ev:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn listed_points_are_distinct_and_ordered_minima_maxima_saddles() {
+        let rank = |v: Verdict| match v {
+            Verdict::LocalMinimum => 0,
+            Verdict::LocalMaximum => 1,
+            _ => 2,
+        };
+        for f in all_functions() {
+            let points = f.critical_points();
+            for (i, a) in points.iter().enumerate() {
+                for b in &points[i + 1..] {
+                    let gap = a.x.iter().zip(&b.x).map(|(s, t)| (s - t).abs()).fold(0.0, f64::max);
+                    assert!(gap > 1e-3, "{}: {:?} listed twice", f.name(), a.x);
+                }
+            }
+            assert!(
+                points.windows(2).all(|w| rank(w[0].verdict) <= rank(w[1].verdict)),
+                "{} n={}: not ordered",
+                f.name(),
+                f.dim()
+            );
+            // Where there is a minimum, the global one comes first.
+            if points.iter().any(|p| p.verdict == Verdict::LocalMinimum) {
+                assert_eq!(points[0].verdict, Verdict::LocalMinimum, "{}", f.name());
+                assert_eq!(points[0].note, "global minimum", "{}", f.name());
+                assert!(points.iter().all(|p| p.value >= points[0].value));
+            }
+        }
+    }
+
+    fn census(name: &str, dim: usize) -> [usize; 4] {
+        let mut counts = [0; 4];
+        for p in builtin(name, dim).unwrap().critical_points() {
+            counts[match p.verdict {
+                Verdict::LocalMinimum => 0,
+                Verdict::LocalMaximum => 1,
+                Verdict::SaddlePoint => 2,
+                _ => 3,
+            }] += 1;
+        }
+        counts
+    }
+
+    #[test]
+    fn critical_point_counts() {
+        // [minima, maxima, saddles, degenerate]
+        assert_eq!(census("himmelblau", 2), [4, 1, 4, 0]);
+        assert_eq!(census("six_hump_camel", 2), [6, 2, 7, 0]);
+        assert_eq!(census("monkey_saddle", 2), [0, 0, 0, 1]);
+        assert_eq!(census("saddle", 2), [0, 0, 1, 0]);
+        assert_eq!(census("double_well", 2), [2, 0, 1, 0]);
+        assert_eq!(census("beale", 2), [1, 0, 2, 0]);
+        assert_eq!(census("rosenbrock", 2), [1, 0, 0, 0]);
+        assert_eq!(census("rosenbrock", 3), [1, 0, 0, 0]);
+        for n in 4..=6 {
+            assert_eq!(census("rosenbrock", n), [2, 0, 1, 0], "n = {n}");
+        }
+        assert_eq!(census("rosenbrock", 9), [1, 0, 0, 0]);
+        assert_eq!(census("rastrigin", 1), [2, 1, 0, 0]);
+        assert_eq!(census("rastrigin", 2), [4, 1, 4, 0]);
+        assert_eq!(census("rastrigin", 3), [4, 1, 2, 0]);
+        assert_eq!(census("rastrigin", 6), [7, 1, 5, 0]);
+    }
+
+    #[test]
+    fn known_spectra() {
+        let spectrum = |name: &str, x: &[f64]| {
+            let f = builtin(name, x.len()).unwrap();
+            eigenvalues(derivatives(&f, x).2)
+        };
+        // Rosenbrock at (1, 1): H = [[802, −400], [−400, 200]], λ = 501 ∓ √250601.
+        let ev = spectrum("rosenbrock", &[1.0, 1.0]);
+        assert!((ev[0] - 0.399_360_767_487_622).abs() < 1e-9, "{ev:?}");
+        assert!((ev[1] - 1001.600_639_232_512).abs() < 1e-9, "{ev:?}");
+        assert_eq!(spectrum("saddle", &[0.0, 0.0]), [-2.0, 2.0]);
+        assert_eq!(spectrum("monkey_saddle", &[0.0, 0.0]), [0.0, 0.0]);
+        assert_eq!(spectrum("double_well", &[0.0, 0.0]), [-1.0, 1.0]);
+        assert_eq!(spectrum("double_well", &[1.0, 0.0]), [1.0, 2.0]);
+        let ev = spectrum("beale", &[0.0, 1.0]);
+        assert!((ev[0] + 27.75).abs() < 1e-12 && (ev[1] - 27.75).abs() < 1e-12, "{ev:?}");
+        // Rastrigin at the origin: 2 + 40π² on the diagonal.
+        let c = 2.0 + 40.0 * std::f64::consts::PI.powi(2);
+        for e in spectrum("rastrigin", &[0.0; 3]) {
+            assert!((e - c).abs() < 1e-10);
+        }
+    }
+
+    #[test]
+    fn known_values() {
+        let f = builtin("rosenbrock", 5).unwrap();
+        assert_eq!(f.eval(&[1.0; 5]), 0.0);
+        assert_eq!(builtin("rastrigin", 4).unwrap().eval(&[0.0; 4]), 0.0);
+        assert_eq!(builtin("beale", 2).unwrap().eval(&[3.0, 0.5]), 0.0);
+    }
+
+    #[test]
+    fn default_points_are_in_the_domain_and_not_critical() {
+        for f in all_functions() {
+            let x = f.default_point();
+            assert_eq!(x.len(), f.dim(), "{}", f.name());
+            let (value, grad, _) = derivatives(&f, &x);
+            assert!(value.is_finite());
+            assert!(grad.norm() > 1e-3, "{}: default point is critical", f.name());
+        }
+    }
+
+    /// Newton's method on ∇f = 0 from `x`; the limit if it converges.
+    fn newton(f: &Function, mut x: Vec<f64>) -> Option<Vec<f64>> {
+        for _ in 0..100 {
+            let (_, g, h) = derivatives(f, &x);
+            if g.norm() < 1e-10 {
+                return Some(x);
+            }
+            let step = h.lu().solve(&g)?;
+            for (xi, si) in x.iter_mut().zip(step.iter()) {
+                *xi -= si;
+            }
+            if x.iter().any(|t| !t.is_finite() || t.abs() > 1e6) {
+                return None;
+            }
+        }
+        None
+    }
+
+    /// Every critical point Newton finds from a grid over `[lo, hi]` is
+    /// listed, and every listed point is found.
+    fn assert_complete(name: &str, lo: [f64; 2], hi: [f64; 2], steps: usize) {
+        let f = builtin(name, 2).unwrap();
+        let listed = f.critical_points();
+        let mut found = vec![false; listed.len()];
+        for i in 0..=steps {
+            for j in 0..=steps {
+                let start = vec![
+                    lo[0] + (hi[0] - lo[0]) * i as f64 / steps as f64,
+                    lo[1] + (hi[1] - lo[1]) * j as f64 / steps as f64,
+                ];
+                let Some(x) = newton(&f, start.clone()) else {
+                    continue;
+                };
+                let k = listed.iter().position(|p| {
+                    (p.x[0] - x[0]).abs() < 1e-7 && (p.x[1] - x[1]).abs() < 1e-7
+                });
+                let k = k.unwrap_or_else(|| panic!("{name}: unlisted critical point {x:?} from {start:?}"));
+                found[k] = true;
+            }
+        }
+        for (p, hit) in listed.iter().zip(found) {
+            assert!(hit, "{name}: {:?} not reached from the grid", p.x);
+        }
+    }
+
+    #[test]
+    fn himmelblau_list_is_complete() {
+        assert_complete("himmelblau", [-6.0, -6.0], [6.0, 6.0], 60);
+    }
+
+    #[test]
+    fn six_hump_camel_list_is_complete() {
+        assert_complete("six_hump_camel", [-3.0, -2.0], [3.0, 2.0], 90);
+    }
+
+    #[test]
+    fn beale_list_is_complete() {
+        assert_complete("beale", [-4.5, -4.5], [4.5, 4.5], 90);
+    }
+
+    #[test]
+    fn double_well_list_is_complete() {
+        assert_complete("double_well", [-3.0, -3.0], [3.0, 3.0], 30);
+    }
+
+    #[test]
+    fn by_name_and_dims_cover_the_catalogue() {
+        for info in builtin_functions() {
+            assert!(std::ptr::eq(FunctionInfo::by_name(info.name).unwrap(), info));
+            assert!(info.dims.accepts(info.default_dim));
+        }
+    }
+
+    /// Central difference of f along coordinate i.
+    fn central(f: &Function, x: &[f64], i: usize, h: f64) -> f64 {
+        let mut plus = x.to_vec();
+        let mut minus = x.to_vec();
+        plus[i] += h;
+        minus[i] -= h;
+        (f.eval(&plus) - f.eval(&minus)) / (2.0 * h)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+        /// The dual-number gradient and Hessian agree with central
+        /// differences of the f64 values and of the gradient.
+        #[test]
+        fn derivatives_match_central_differences(
+            which in 0..8usize,
+            dim in 1..6usize,
+            coords in prop::collection::vec(-2.5..2.5f64, 6),
+        ) {
+            let info = &builtin_functions()[which];
+            let n = match info.dims { Dims::Fixed(n) => n, Dims::AtLeast(m) => dim.max(m) };
+            let f = info.with_dim(n).unwrap();
+            let x = &coords[..n];
+            let (_, g, h) = derivatives(&f, x);
+            let h_step = 1e-5;
+            for i in 0..n {
+                let fd = central(&f, x, i, h_step);
+                prop_assert!((fd - g[i]).abs() <= 1e-6 * g[i].abs().max(1.0) + 1e-5 * f.eval(x).abs().max(1.0),
+                    "{} d/dx{i}: dual {} vs fd {fd}", info.name, g[i]);
+                let mut plus = x.to_vec();
+                let mut minus = x.to_vec();
+                plus[i] += h_step;
+                minus[i] -= h_step;
+                let dg = (derivatives(&f, &plus).1 - derivatives(&f, &minus).1) / (2.0 * h_step);
+                for j in 0..n {
+                    prop_assert!((dg[j] - h[(i, j)]).abs() <= 1e-6 * h[(i, j)].abs().max(1.0) + 1e-6 * g.norm(),
+                        "{} H[{i},{j}]: dual {} vs fd {}", info.name, h[(i, j)], dg[j]);
+                }
+            }
+        }
+    }
+}
