@@ -578,3 +578,126 @@ impl Objective for Function {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn catalogue_order_and_names() {
+        let names: Vec<_> = builtin_functions().iter().map(|f| f.name).collect();
+        assert_eq!(
+            names,
+            [
+                "rosenbrock",
+                "himmelblau",
+                "six_hump_camel",
+                "monkey_saddle",
+                "saddle",
+                "double_well",
+                "rastrigin",
+                "beale"
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_name_lists_every_function() {
+        let err = builtin("banana", 2).unwrap_err();
+        assert!(
+            matches!(&err, Error::Unknown { kind, name, .. } if kind == "function" && name == "banana")
+        );
+        assert_eq!(
+            err.to_string(),
+            "unknown function `banana`; known: rosenbrock, himmelblau, six_hump_camel, \
+             monkey_saddle, saddle, double_well, rastrigin, beale"
+        );
+        assert!(builtin("", 2).is_err());
+        assert!(builtin("Himmelblau", 2).is_err());
+    }
+
+    #[test]
+    fn wrong_dimension_says_expected_and_found() {
+        let err = builtin("himmelblau", 3).unwrap_err();
+        assert!(matches!(err, Error::DimensionMismatch { .. }));
+        assert_eq!(
+            err.to_string(),
+            "point for `himmelblau`: expected 2 coordinates, found 3"
+        );
+        assert_eq!(
+            builtin("rosenbrock", 1).unwrap_err().to_string(),
+            "point for `rosenbrock`: expected at least 2 coordinates, found 1"
+        );
+        assert_eq!(
+            builtin("rastrigin", 0).unwrap_err().to_string(),
+            "point for `rastrigin`: expected at least 1 coordinate, found 0"
+        );
+        for name in [
+            "six_hump_camel",
+            "monkey_saddle",
+            "saddle",
+            "double_well",
+            "beale",
+        ] {
+            assert!(builtin(name, 1).is_err(), "{name}");
+            assert!(builtin(name, 2).is_ok(), "{name}");
+        }
+        assert!(builtin("rosenbrock", 100).is_ok());
+        assert!(builtin("rastrigin", 1).is_ok());
+    }
+
+    #[test]
+    fn function_reports_its_dimension_and_info() {
+        let f = builtin("rastrigin", 7).unwrap();
+        assert_eq!(f.dim(), 7);
+        assert_eq!(f.name(), "rastrigin");
+        assert!(std::ptr::eq(f.info(), &FUNCTIONS[6]));
+        assert_eq!(
+            f,
+            FunctionInfo::by_name("rastrigin")
+                .unwrap()
+                .with_dim(7)
+                .unwrap()
+        );
+        assert_ne!(f, builtin("rastrigin", 6).unwrap());
+    }
+
+    #[test]
+    fn dims_display() {
+        assert_eq!(Dims::Fixed(2).to_string(), "2");
+        assert_eq!(Dims::AtLeast(1).to_string(), ">= 1");
+        assert_eq!(Dims::AtLeast(1).expected(), "at least 1 coordinate");
+        assert_eq!(Dims::Fixed(1).expected(), "1 coordinate");
+    }
+
+    #[test]
+    fn json_shape() {
+        let info = serde_json::to_value(FunctionInfo::by_name("himmelblau").unwrap()).unwrap();
+        assert_eq!(info["name"], "himmelblau");
+        assert_eq!(info["dims"], serde_json::json!({ "fixed": 2 }));
+        assert_eq!(info["default_dim"], 2);
+        assert!(info.get("id").is_none());
+        let rastrigin = serde_json::to_value(FunctionInfo::by_name("rastrigin").unwrap()).unwrap();
+        assert_eq!(rastrigin["dims"], serde_json::json!({ "at_least": 1 }));
+
+        let point = &builtin("saddle", 2).unwrap().critical_points()[0];
+        assert_eq!(
+            serde_json::to_value(point).unwrap(),
+            serde_json::json!({
+                "x": [0.0, 0.0],
+                "value": 0.0,
+                "verdict": "saddle_point",
+                "note": "saddle point"
+            })
+        );
+    }
+
+    #[test]
+    fn default_points() {
+        let point = |name: &str, n: usize| builtin(name, n).unwrap().default_point();
+        assert_eq!(point("rosenbrock", 2), [-1.2, 1.0]);
+        assert_eq!(point("rosenbrock", 4), [-1.2, 1.0, -1.2, 1.0]);
+        assert_eq!(point("beale", 2), [1.0, 1.0]);
+        assert_eq!(point("rastrigin", 3), [2.5; 3]);
+    }
+}
