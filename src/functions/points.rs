@@ -22,6 +22,7 @@
 
 use super::CriticalPoint;
 use crate::Verdict;
+use crate::Verdict::{Degenerate, LocalMaximum, LocalMinimum, SaddlePoint};
 
 /// A critical point as a compile-time constant.
 struct Known<const N: usize> {
@@ -50,8 +51,6 @@ const GLOBAL_MIN: &str = "global minimum";
 const LOCAL_MIN: &str = "local minimum";
 const LOCAL_MAX: &str = "local maximum";
 const SADDLE: &str = "saddle point";
-
-use Verdict::{Degenerate, LocalMaximum, LocalMinimum, SaddlePoint};
 
 // ---------------------------------------------------------------- rosenbrock
 
