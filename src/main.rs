@@ -1,1 +1,29 @@
-fn main() {}
+//! The `saddlescope` command: see `saddlescope --help`.
+//!
+//! Exit codes: 0 success, 2 bad usage or bad input, 1 any other failure.
+
+mod cli;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    match cli::run() {
+        Ok(code) => code,
+        Err(err) => {
+            if is_broken_pipe(&err) {
+                // `saddlescope … | head` is not a failure.
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("saddlescope: {err:#}");
+            ExitCode::from(cli::exit_code(&err))
+        }
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

@@ -247,7 +247,7 @@ where
 }
 
 fn lanes<const K: usize>(eps: &Derivative<f64, Const<K>, U1>) -> [f64; K] {
-    let v = eps.clone().unwrap_generic(Const::<K>, U1);
+    let v = (*eps).unwrap_generic(Const::<K>, U1);
     std::array::from_fn(|k| v[k])
 }
 
@@ -299,7 +299,7 @@ fn check_finite(what: &str, values: &[f64], x: &[f64]) -> Result<()> {
     }
 }
 
-pub(crate) fn coordinates(n: usize) -> String {
+fn coordinates(n: usize) -> String {
     if n == 1 {
         "1 coordinate".into()
     } else {

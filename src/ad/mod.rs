@@ -6,7 +6,6 @@ mod objective;
 mod tape;
 mod var;
 
-pub(crate) use drivers::coordinates;
 pub use drivers::{Hessian, Hvp, gradient, hessian, hvp, value};
 pub use objective::{Objective, Scalar};
 pub use tape::TapeScalar;

@@ -47,6 +47,25 @@ impl Dims {
         }
     }
 
+    /// The dimension to use when `wanted` is asked for: `wanted` itself
+    /// where the function has a choice (raised to the minimum), else the
+    /// fixed dimension.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use saddlescope::Dims;
+    /// assert_eq!(Dims::Fixed(2).pick(5), 2);
+    /// assert_eq!(Dims::AtLeast(2).pick(5), 5);
+    /// assert_eq!(Dims::AtLeast(2).pick(1), 2);
+    /// ```
+    pub fn pick(self, wanted: usize) -> usize {
+        match self {
+            Dims::Fixed(n) => n,
+            Dims::AtLeast(n) => wanted.max(n),
+        }
+    }
+
     /// The requirement in words, for error messages: "2 coordinates",
     /// "at least 1 coordinate".
     fn expected(self) -> String {

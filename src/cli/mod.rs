@@ -1,0 +1,82 @@
+//! Command-line interface: parse → validated config → one library call →
+//! render. Raw clap structs are turned into configs in `config.rs`.
+
+mod args;
+mod config;
+mod render;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::Parser;
+
+pub use args::Cli;
+use args::Command;
+
+/// Parses the command line and runs the command.
+pub fn run() -> Result<ExitCode> {
+    let cli = Cli::parse();
+    let mut out = std::io::stdout().lock();
+    match cli.command {
+        Command::Classify(args) => {
+            let config = config::ClassifyConfig::from_args(&args)?;
+            let analysis = config.run()?;
+            if args.json {
+                serde_json::to_writer_pretty(&mut out, &config.json(&analysis))?;
+                writeln!(out)?;
+            } else {
+                render::classification(&mut out, &config.describe(), &analysis)?;
+            }
+        }
+        Command::Functions(args) => {
+            let rows = config::function_rows(args.dim)?;
+            if args.json {
+                serde_json::to_writer_pretty(&mut out, &render::functions_json(&rows))?;
+                writeln!(out)?;
+            } else {
+                render::functions(&mut out, &rows)?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// 2 for the caller's mistakes (bad usage, bad input), 1 otherwise.
+pub fn exit_code(err: &anyhow::Error) -> u8 {
+    let user_error = err.chain().any(|cause| {
+        cause
+            .downcast_ref::<saddlescope::Error>()
+            .is_some_and(saddlescope::Error::is_user_error)
+    });
+    if user_error { 2 } else { 1 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn negative_coordinates_parse_as_typed() {
+        let cli = Cli::try_parse_from([
+            "saddlescope",
+            "classify",
+            "--function",
+            "himmelblau",
+            "--at",
+            "-1.5,2",
+        ])
+        .unwrap();
+        let Command::Classify(args) = cli.command else {
+            panic!("expected classify")
+        };
+        assert_eq!(args.at, "-1.5,2");
+    }
+}

@@ -1,0 +1,220 @@
+//! Human-readable tables.
+
+use std::io::{self, Write};
+
+use saddlescope::Analysis;
+use serde_json::Value;
+
+use super::config::FunctionRow;
+
+/// Formats a number compactly: 6 significant digits, scientific outside
+/// [1e-3, 1e6).
+pub fn num(v: f64) -> String {
+    if v == 0.0 || (v.abs() >= 1e-3 && v.abs() < 1e6) {
+        let s = format!("{v:.6}");
+        let s = s.trim_end_matches('0').trim_end_matches('.');
+        if s == "-0" { "0".into() } else { s.into() }
+    } else {
+        format!("{v:.3e}")
+    }
+}
+
+/// A list of numbers, eliding the middle of long ones.
+fn list(values: &[f64]) -> String {
+    const EDGE: usize = 6;
+    if values.len() <= 2 * EDGE {
+        values
+            .iter()
+            .map(|&v| num(v))
+            .collect::<Vec<_>>()
+            .join(", ")
+    } else {
+        let head: Vec<String> = values[..EDGE].iter().map(|&v| num(v)).collect();
+        let tail: Vec<String> = values[values.len() - EDGE..]
+            .iter()
+            .map(|&v| num(v))
+            .collect();
+        format!(
+            "{}, … ({} more) …, {}",
+            head.join(", "),
+            values.len() - 2 * EDGE,
+            tail.join(", ")
+        )
+    }
+}
+
+pub fn classification(out: &mut impl Write, title: &str, a: &Analysis) -> io::Result<()> {
+    let c = &a.classification;
+    let tol = &c.tolerances;
+    writeln!(out, "{title}")?;
+    writeln!(out)?;
+    let row = |out: &mut dyn Write, k: &str, v: String| writeln!(out, "  {k:<18} {v}");
+    row(out, "verdict", c.verdict.to_string().to_uppercase())?;
+    row(out, "", c.explanation())?;
+    row(out, "f", num(a.value))?;
+    row(
+        out,
+        "‖∇f‖",
+        format!(
+            "{}   (critical when ≤ {})",
+            num(c.grad_norm),
+            num(tol.grad())
+        ),
+    )?;
+    row(out, "parameters", a.point.len().to_string())?;
+    row(out, "eigenvalues", list(a.spectrum.eigenvalues.as_slice()))?;
+    row(
+        out,
+        "counts",
+        format!(
+            "{} negative · {} zero · {} positive   (zero when |λ| ≤ {}·max|λ|)",
+            c.counts.negative,
+            c.counts.zero,
+            c.counts.positive,
+            num(tol.eig())
+        ),
+    )?;
+    row(out, "curvature", c.curvature.to_string().replace('_', " "))?;
+    row(
+        out,
+        "index",
+        format!("{:.4}   (fraction of negative eigenvalues)", c.index),
+    )?;
+    row(
+        out,
+        "minimum ratio",
+        format!("{:.4}   (fraction of positive eigenvalues)", c.min_ratio),
+    )?;
+    row(
+        out,
+        "λmin / λmax",
+        format!("{} / {}", num(c.lambda_min), num(c.lambda_max)),
+    )?;
+    row(
+        out,
+        "condition number",
+        c.condition_number
+            .map_or("— (no nonzero eigenvalue)".into(), |k| {
+                format!("{}   (over nonzero eigenvalues)", num(k))
+            }),
+    )?;
+    if let (Some(e), Some(check)) = (&c.escape, &a.escape_check) {
+        row(
+            out,
+            "escape direction",
+            format!("({})", list(e.direction.as_slice())),
+        )?;
+        row(
+            out,
+            "escape step",
+            format!(
+                "α = {}: predicted Δf = ½·λmin·α² = {}, actual Δf = {} (along {}u)",
+                num(check.step_length),
+                num(check.predicted_change),
+                num(check.actual_change),
+                if check.sign > 0.0 { "+" } else { "−" }
+            ),
+        )?;
+    }
+    row(
+        out,
+        "Hessian asymmetry",
+        format!(
+            "{}   (‖H−Hᵀ‖/‖H‖ before symmetrising)",
+            num(a.hessian_asymmetry)
+        ),
+    )?;
+    let t = &a.timings;
+    row(
+        out,
+        "time",
+        format!(
+            "gradient {} s · Hessian {} s · eigen {} s · total {} s",
+            num(t.gradient_s),
+            num(t.hessian_s),
+            num(t.eigen_s),
+            num(t.total_s)
+        ),
+    )?;
+    Ok(())
+}
+
+pub fn functions(out: &mut impl Write, rows: &[FunctionRow]) -> io::Result<()> {
+    for f in rows {
+        writeln!(
+            out,
+            "{}  ({} dimensions)   f = {}",
+            f.name, f.dim, f.formula
+        )?;
+        for p in &f.points {
+            let found = p.analysis.classification.verdict;
+            let mark = if found == p.documented {
+                "✓"
+            } else {
+                "✗ documented as "
+            };
+            let doc = if found == p.documented {
+                String::new()
+            } else {
+                p.documented.to_string()
+            };
+            writeln!(
+                out,
+                "    ({})  f = {:<12} {:<14} {mark}{doc}  {}",
+                list(&p.x),
+                num(p.analysis.value),
+                found.to_string(),
+                p.note
+            )?;
+        }
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+pub fn functions_json(rows: &[FunctionRow]) -> Value {
+    Value::Array(
+        rows.iter()
+            .map(|f| {
+                serde_json::json!({
+                    "name": f.name,
+                    "formula": f.formula,
+                    "dim": f.dim,
+                    "critical_points": f.points.iter().map(|p| serde_json::json!({
+                        "x": p.x,
+                        "documented": p.documented,
+                        "note": p.note,
+                        "verdict": p.analysis.classification.verdict,
+                        "loss": p.analysis.value,
+                        "grad_norm": p.analysis.classification.grad_norm,
+                        "eigenvalues": p.analysis.spectrum.eigenvalues.as_slice(),
+                    })).collect::<Vec<_>>(),
+                })
+            })
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_compact() {
+        assert_eq!(num(0.0), "0");
+        assert_eq!(num(2.0), "2");
+        assert_eq!(num(-0.270845), "-0.270845");
+        assert_eq!(num(1001.6006394), "1001.600639");
+        assert_eq!(num(3.1e-12), "3.100e-12");
+        assert_eq!(num(-1e-20), "-1.000e-20");
+    }
+
+    #[test]
+    fn long_lists_are_elided() {
+        let v: Vec<f64> = (0..20).map(f64::from).collect();
+        assert_eq!(
+            list(&v),
+            "0, 1, 2, 3, 4, 5, … (8 more) …, 14, 15, 16, 17, 18, 19"
+        );
+    }
+}

@@ -1,0 +1,248 @@
+//! The real binary, as a user types it.
+
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn saddlescope(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_saddlescope"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Runs, expects success, parses the JSON on stdout.
+fn json(args: &[&str]) -> Value {
+    let o = saddlescope(args);
+    assert!(o.status.success(), "{args:?} failed:\n{}", stderr(&o));
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", stdout(&o)))
+}
+
+/// Runs, expects exit code 2 and a `saddlescope: ` message; returns stderr.
+fn usage_error(args: &[&str]) -> String {
+    let o = saddlescope(args);
+    let err = stderr(&o);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{args:?}: stdout {} stderr {err}",
+        stdout(&o)
+    );
+    assert!(!err.contains("panicked"), "{args:?} panicked: {err}");
+    err
+}
+
+fn floats(v: &Value) -> Vec<f64> {
+    v.as_array()
+        .unwrap_or_else(|| panic!("not an array: {v}"))
+        .iter()
+        .map(|x| x.as_f64().unwrap())
+        .collect()
+}
+
+#[test]
+fn classify_json_follows_the_contract() {
+    let j = json(&["classify", "--expr", "x^2 - y^2", "--at", "0,0", "--json"]);
+    assert_eq!(j["verdict"], "saddle_point");
+    assert_eq!(j["n_params"], 2);
+    assert_eq!(j["loss"], 0.0);
+    assert_eq!(floats(&j["gradient"]), vec![0.0, 0.0]);
+    assert_eq!(j["grad_norm"], 0.0);
+    assert_eq!(floats(&j["eigenvalues"]), vec![-2.0, 2.0]);
+    assert_eq!(j["counts"]["negative"], 1);
+    assert_eq!(j["counts"]["zero"], 0);
+    assert_eq!(j["counts"]["positive"], 1);
+    assert_eq!(j["index"], 0.5);
+    assert_eq!(j["min_ratio"], 0.5);
+    assert_eq!(j["lambda_min"], -2.0);
+    assert_eq!(j["lambda_max"], 2.0);
+    assert_eq!(j["condition_number"], 1.0);
+    let u = floats(&j["escape_direction"]);
+    assert_eq!(u[0], 0.0);
+    assert_eq!(u[1].abs(), 1.0);
+    assert_eq!(j["tolerances"]["grad"], 1e-4);
+    assert_eq!(j["tolerances"]["eig"], 1e-6);
+    for t in ["gradient_s", "hessian_s", "eigen_s", "total_s"] {
+        assert!(j["timings"][t].as_f64().unwrap() >= 0.0, "timings.{t}");
+    }
+    // x² − y² is quadratic: the Taylor prediction is exact.
+    assert_eq!(
+        j["escape"]["predicted_change"],
+        j["escape"]["actual_change"]
+    );
+}
+
+#[test]
+fn classify_reads_negative_coordinates_as_typed() {
+    let j = json(&[
+        "classify",
+        "--function",
+        "rosenbrock",
+        "--at",
+        "-1.5,2",
+        "--json",
+    ]);
+    assert_eq!(j["verdict"], "not_critical");
+    assert_eq!(j["n_params"], 2);
+    let j = json(&[
+        "classify",
+        "--function",
+        "rosenbrock",
+        "--at=-1.5,2,-0.5",
+        "--json",
+    ]);
+    assert_eq!(j["n_params"], 3);
+}
+
+#[test]
+fn the_himmelblau_maximum_typed_to_six_digits_is_a_maximum() {
+    let o = saddlescope(&[
+        "classify",
+        "--function",
+        "himmelblau",
+        "--at",
+        "-0.270845,-0.923039",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let table = stdout(&o);
+    assert!(table.contains("LOCAL_MAXIMUM"), "{table}");
+    assert!(table.contains("eigenvalues"), "{table}");
+}
+
+#[test]
+fn the_monkey_saddle_is_degenerate_and_has_no_condition_number() {
+    let j = json(&[
+        "classify",
+        "--expr",
+        "x^3 - 3*x*y^2",
+        "--at",
+        "0,0",
+        "--json",
+    ]);
+    assert_eq!(j["verdict"], "degenerate");
+    assert_eq!(j["counts"]["zero"], 2);
+    assert!(j["condition_number"].is_null());
+    assert!(j["escape_direction"].is_null());
+}
+
+#[test]
+fn vars_fix_the_variable_order() {
+    let j = json(&[
+        "classify",
+        "--expr",
+        "y^2 - x^2",
+        "--vars",
+        "y,x",
+        "--at",
+        "0,0",
+        "--json",
+    ]);
+    // In the order (y, x), f = y² − x² has eigenvalues −2 (x) and 2 (y).
+    assert_eq!(
+        floats(&j["escape_direction"])
+            .iter()
+            .map(|v| v.abs())
+            .collect::<Vec<_>>(),
+        vec![0.0, 1.0]
+    );
+}
+
+#[test]
+fn functions_lists_every_builtin_and_its_verdicts_agree() {
+    let j = json(&["functions", "--json"]);
+    let names: Vec<&str> = j
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    for name in [
+        "rosenbrock",
+        "himmelblau",
+        "six_hump_camel",
+        "monkey_saddle",
+        "saddle",
+        "double_well",
+        "rastrigin",
+        "beale",
+    ] {
+        assert!(names.contains(&name), "{name} missing from {names:?}");
+    }
+    for f in j.as_array().unwrap() {
+        for p in f["critical_points"].as_array().unwrap() {
+            assert_eq!(p["verdict"], p["documented"], "{} at {}", f["name"], p["x"]);
+        }
+    }
+    let table = stdout(&saddlescope(&["functions"]));
+    assert!(table.contains("himmelblau"), "{table}");
+}
+
+#[test]
+fn an_unparsable_expression_shows_a_caret() {
+    let err = usage_error(&["classify", "--expr", "x^2 - * y", "--at", "0,0"]);
+    assert!(err.starts_with("saddlescope: "), "{err}");
+    let lines: Vec<&str> = err.lines().collect();
+    let expr_line = lines
+        .iter()
+        .position(|l| l.contains("x^2 - * y"))
+        .expect("expression shown");
+    let caret = lines[expr_line + 1];
+    let col = caret.find('^').expect("caret line");
+    assert_eq!(&lines[expr_line][col..col + 1], "*", "{err}");
+}
+
+#[test]
+fn a_wrong_number_of_coordinates_is_named() {
+    let err = usage_error(&["classify", "--expr", "x^2 - y^2", "--at", "1,2,3"]);
+    assert!(err.contains("expected 2 coordinates, found 3"), "{err}");
+    let err = usage_error(&["classify", "--function", "himmelblau", "--at", "1"]);
+    assert!(err.contains("expected 2 coordinates, found 1"), "{err}");
+    let err = usage_error(&["classify", "--function", "himmelblau", "--at", "1,x"]);
+    assert!(err.contains("coordinate 2 is `x`"), "{err}");
+}
+
+#[test]
+fn an_unknown_function_lists_the_known_ones() {
+    let err = usage_error(&["classify", "--function", "himmelbalu", "--at", "0,0"]);
+    assert!(err.contains("himmelbalu"), "{err}");
+    for name in ["rosenbrock", "himmelblau", "beale", "double_well"] {
+        assert!(err.contains(name), "{name} not listed: {err}");
+    }
+}
+
+#[test]
+fn non_finite_values_and_derivatives_are_refused() {
+    let err = usage_error(&["classify", "--expr", "ln(x) + y", "--at", "-1,0"]);
+    assert!(err.contains("not finite"), "{err}");
+    // sqrt is finite at 0 but its derivative is not.
+    let err = usage_error(&["classify", "--expr", "sqrt(x)", "--at", "0"]);
+    assert!(err.contains("gradient is not finite"), "{err}");
+}
+
+#[test]
+fn bad_settings_and_usage_exit_with_2() {
+    let err = usage_error(&["classify", "--expr", "x^2", "--at", "0", "--grad-tol", "-1"]);
+    assert!(err.contains("grad_tol"), "{err}");
+    let err = usage_error(&["classify", "--expr", "x^2", "--at", "0", "--eig-tol", "2"]);
+    assert!(err.contains("eig_tol"), "{err}");
+    usage_error(&["classify", "--expr", "x^2"]);
+    usage_error(&["classify", "--at", "0"]);
+    usage_error(&[
+        "classify",
+        "--expr",
+        "x",
+        "--function",
+        "saddle",
+        "--at",
+        "0",
+    ]);
+    usage_error(&["frobnicate"]);
+}
