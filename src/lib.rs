@@ -3,6 +3,7 @@
 
 mod ad;
 mod critical;
+mod data;
 mod error;
 mod expr;
 mod functions;
@@ -10,6 +11,7 @@ mod spectrum;
 
 pub use ad::*;
 pub use critical::*;
+pub use data::*;
 pub use error::{Error, ParseError, Result};
 pub use expr::*;
 pub use functions::*;
