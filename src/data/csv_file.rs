@@ -146,13 +146,11 @@ impl Dataset {
         // (the csv crate's own line count is one short after each CRLF).
         let mut bytes = Vec::new();
         let mut reader = reader;
-        reader
-            .read_to_end(&mut bytes)
-            .map_err(|source| Error::Io {
-                action: "read".into(),
-                path: source_name.to_string(),
-                source,
-            })?;
+        reader.read_to_end(&mut bytes).map_err(|source| Error::Io {
+            action: "read".into(),
+            path: source_name.to_string(),
+            source,
+        })?;
         let mut lines = LineCounter::new(&bytes);
         let mut csv = ::csv::ReaderBuilder::new()
             .has_headers(false)
@@ -258,10 +256,7 @@ impl Dataset {
 
 /// Checks the column names: at least two, none empty, no duplicates, not all
 /// numbers (a missing header).
-fn check_header(
-    columns: &[String],
-    error: impl Fn(Option<&str>, String) -> Error,
-) -> Result<()> {
+fn check_header(columns: &[String], error: impl Fn(Option<&str>, String) -> Error) -> Result<()> {
     if columns.iter().all(|c| c.parse::<f64>().is_ok()) {
         let shown: Vec<&str> = columns.iter().take(3).map(String::as_str).collect();
         let more = if columns.len() > 3 { ", …" } else { "" };
@@ -284,10 +279,7 @@ fn check_header(
     }
     for (j, name) in columns.iter().enumerate() {
         if name.is_empty() {
-            return Err(error(
-                None,
-                format!("column {} has an empty name", j + 1),
-            ));
+            return Err(error(None, format!("column {} has an empty name", j + 1)));
         }
         if let Some(first) = columns[..j].iter().position(|c| c == name) {
             return Err(error(
@@ -453,7 +445,9 @@ mod tests {
         let wine = Dataset::from_csv(shared("wine.csv"), &CsvOptions::default()).unwrap();
         assert_eq!(
             row(&wine, 0),
-            [14.23, 1.71, 2.43, 15.6, 127.0, 2.8, 3.06, 0.28, 2.29, 5.64, 1.04, 3.92, 1065.0]
+            [
+                14.23, 1.71, 2.43, 15.6, 127.0, 2.8, 3.06, 0.28, 2.29, 5.64, 1.04, 3.92, 1065.0
+            ]
         );
 
         let cancer =
@@ -490,7 +484,8 @@ mod tests {
 
     #[test]
     fn tolerates_crlf_spaces_blank_lines_bom_quotes_and_no_final_newline() {
-        let text = "\u{feff} a ,\"b\" ,label\r\n 1 , 2.5,0\r\n\r\n   \r\n-3,\" 4e-1 \", 1\r\n+5,.5,2";
+        let text =
+            "\u{feff} a ,\"b\" ,label\r\n 1 , 2.5,0\r\n\r\n   \r\n-3,\" 4e-1 \", 1\r\n+5,.5,2";
         let file = TempCsv::new("lenient", text.as_bytes());
         let data = file.load().unwrap();
         assert_eq!(data.feature_names(), ["a", "b"]);
@@ -501,10 +496,10 @@ mod tests {
         assert_eq!(data.targets(), [0.0, 1.0, 2.0]);
         // Line numbers count the blank lines: the third row is on line 6.
         assert_eq!(
-            data.class_labels(2).unwrap_err().to_string().replace(
-                &file.0.display().to_string(),
-                "FILE"
-            ),
+            data.class_labels(2)
+                .unwrap_err()
+                .to_string()
+                .replace(&file.0.display().to_string(), "FILE"),
             "FILE, line 6, column `label`: label 2 is out of range for a network with 2 outputs \
              (expected 0..=1)"
         );

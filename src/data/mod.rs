@@ -12,7 +12,8 @@
 //! file even after a split has shuffled the rows.
 //!
 //! Every random choice takes an explicit seed and goes through the crate's
-//! own generator, so a seed gives the same bits on every run and machine.
+//! own generator (not `rand`, whose streams may change between releases),
+//! so a seed gives the same bits on every run.
 
 mod builtin;
 mod csv_file;
@@ -464,7 +465,8 @@ fn non_finite_message(value: f64, text: Option<&str>) -> String {
 
 /// Loads a data set from a spec: `builtin:NAME` or `builtin:NAME(key=value,
 /// …)` for a built-in synthetic set (see [`builtin_datasets`]), generated with
-/// `seed`; anything else is a CSV path read with `options`.
+/// `seed`; anything else is a CSV path read with `options` (write
+/// `./builtin:x.csv` for a file whose name starts with `builtin:`).
 ///
 /// # Errors
 ///
@@ -560,7 +562,10 @@ mod tests {
             d.binary_labels().unwrap_err().to_string(),
             "mem, column `y`: row 2: label 2 is not 0 or 1 (binary cross-entropy needs 0/1 labels)"
         );
-        assert_eq!(d.select(&[0, 1, 3]).binary_labels().unwrap(), [0.0, 1.0, 1.0]);
+        assert_eq!(
+            d.select(&[0, 1, 3]).binary_labels().unwrap(),
+            [0.0, 1.0, 1.0]
+        );
 
         let x = DMatrix::from_row_slice(3, 1, &[0.0, 0.0, 0.0]);
         let r = Dataset::new("mem", vec!["a".into()], "y", x, vec![0.0, 1.5, -1.0]).unwrap();
@@ -587,8 +592,14 @@ mod tests {
         let d = small();
         let s = d.select(&[3, 0, 3]);
         assert_eq!(s.rows(), 3);
-        assert_eq!(s.inputs().row(0).iter().copied().collect::<Vec<_>>(), [7.0, 8.0]);
-        assert_eq!(s.inputs().row(1).iter().copied().collect::<Vec<_>>(), [1.0, 2.0]);
+        assert_eq!(
+            s.inputs().row(0).iter().copied().collect::<Vec<_>>(),
+            [7.0, 8.0]
+        );
+        assert_eq!(
+            s.inputs().row(1).iter().copied().collect::<Vec<_>>(),
+            [1.0, 2.0]
+        );
         assert_eq!(s.targets(), [1.0, 0.0, 1.0]);
         assert_eq!(s.feature_names(), d.feature_names());
         assert_eq!(d.select(&[]).rows(), 0);
@@ -620,7 +631,13 @@ mod tests {
             assert_eq!(ids, (0..n).collect::<Vec<_>>(), "disjoint and complete");
             // Each part keeps the original order.
             assert!(train.inputs().as_slice().windows(2).all(|w| w[0] < w[1]));
-            assert!(validation.inputs().as_slice().windows(2).all(|w| w[0] < w[1]));
+            assert!(
+                validation
+                    .inputs()
+                    .as_slice()
+                    .windows(2)
+                    .all(|w| w[0] < w[1])
+            );
         }
         assert_eq!(d.split(0.0, 1).unwrap().0, d);
         assert_eq!(d.split(0.3, 5).unwrap(), d.split(0.3, 5).unwrap());
@@ -649,7 +666,9 @@ mod tests {
         assert!(load_dataset("builtin:moons", &ok, 1).is_ok());
         let bad = CsvOptions::default().with_target("y");
         assert_eq!(
-            load_dataset("builtin:moons", &bad, 1).unwrap_err().to_string(),
+            load_dataset("builtin:moons", &bad, 1)
+                .unwrap_err()
+                .to_string(),
             "invalid target: builtin:moons has the fixed target column `label`; got `y` \
              (choosing a target applies to CSV files)"
         );

@@ -300,12 +300,16 @@ mod tests {
 
     #[test]
     fn a_constant_column_is_centred_and_flagged() {
-        let x = DMatrix::from_row_slice(4, 3, &[
-            1.0, 7.5, 0.1, //
-            2.0, 7.5, 0.1, //
-            3.0, 7.5, 0.1, //
-            4.0, 7.5, 0.1, //
-        ]);
+        let x = DMatrix::from_row_slice(
+            4,
+            3,
+            &[
+                1.0, 7.5, 0.1, //
+                2.0, 7.5, 0.1, //
+                3.0, 7.5, 0.1, //
+                4.0, 7.5, 0.1, //
+            ],
+        );
         let names = vec!["a".into(), "b".into(), "c".into()];
         let mut data = Dataset::new("mem", names, "y", x, vec![0.0; 4]).unwrap();
         let stats = data.standardize().unwrap();
@@ -326,10 +330,7 @@ mod tests {
     #[test]
     fn standardizing_nothing_is_an_error() {
         let mut empty = wine().select(&[]);
-        assert!(matches!(
-            empty.standardize(),
-            Err(Error::InvalidInput(_))
-        ));
+        assert!(matches!(empty.standardize(), Err(Error::InvalidInput(_))));
         let mut one = wine().select(&[0]);
         let stats = one.standardize().unwrap();
         assert_eq!(stats.constant.len(), 13);
