@@ -469,6 +469,33 @@ mod tests {
     }
 
     #[test]
+    fn label_errors_name_the_file_line_even_after_a_split() {
+        let path = shared("iris.csv");
+        let iris = Dataset::from_csv(&path, &CsvOptions::default()).unwrap();
+        let (_, validation) = iris.split(0.5, 3).unwrap();
+        let message = validation.class_labels(2).unwrap_err().to_string();
+        let prefix = format!("{path}, line ");
+        let rest = message.strip_prefix(&prefix).expect(&message);
+        let line: usize = rest[..rest.find(',').unwrap()].parse().unwrap();
+        assert!(rest.ends_with(
+            ", column `label`: label 2 is out of range for a network with 2 outputs \
+             (expected 0..=1)"
+        ));
+        // That line of the file is the first validation row of class 2.
+        let text = std::fs::read_to_string(&path).unwrap();
+        let cells: Vec<f64> = text
+            .lines()
+            .nth(line - 1)
+            .unwrap()
+            .split(',')
+            .map(|c| c.parse().unwrap())
+            .collect();
+        let first = validation.targets().iter().position(|&y| y == 2.0).unwrap();
+        assert_eq!(cells[4], 2.0);
+        assert_eq!(cells[..4], row(&validation, first)[..]);
+    }
+
+    #[test]
     fn a_target_column_by_name() {
         let options = CsvOptions::default().with_target("sepal_length");
         let iris = Dataset::from_csv(shared("iris.csv"), &options).unwrap();
