@@ -109,6 +109,7 @@
 
 mod ad;
 mod critical;
+mod data;
 mod error;
 mod expr;
 mod functions;
@@ -116,6 +117,7 @@ mod spectrum;
 
 pub use ad::*;
 pub use critical::*;
+pub use data::*;
 pub use error::{Error, ParseError, Result};
 pub use expr::*;
 pub use functions::*;
