@@ -2,6 +2,7 @@
 #![warn(missing_docs)]
 
 mod ad;
+mod checkpoint;
 mod critical;
 mod error;
 mod expr;
@@ -9,6 +10,7 @@ mod functions;
 mod spectrum;
 
 pub use ad::*;
+pub use checkpoint::{Checkpoint, DType, Tensor};
 pub use critical::*;
 pub use error::{Error, ParseError, Result};
 pub use expr::*;
