@@ -861,3 +861,977 @@ fn check_offsets(bytes: &[u8]) -> std::result::Result<(), String> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use safetensors::{Dtype, SafeTensors, tensor::TensorView};
+    use std::path::PathBuf;
+
+    const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/mlp/");
+    const FIXTURE_NAMES: [&str; 5] = [
+        "iris_4-8-3_tanh",
+        "iris_4-6bn-3_tanh",
+        "sine_1-16-1_tanh",
+        "digits_64-32-10_tanh",
+        "digits_64-1024-10_tanh",
+    ];
+
+    fn fixture_path(name: &str) -> String {
+        format!("{FIXTURES}{name}.safetensors")
+    }
+
+    fn fixture(name: &str) -> Checkpoint {
+        Checkpoint::read(fixture_path(name)).unwrap()
+    }
+
+    /// A fresh directory under the system temp dir, removed on drop.
+    struct TempDir(PathBuf);
+
+    impl TempDir {
+        fn new(tag: &str) -> TempDir {
+            let dir =
+                std::env::temp_dir().join(format!("saddlescope-ckpt-{tag}-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).unwrap();
+            TempDir(dir)
+        }
+
+        fn path(&self, name: &str) -> PathBuf {
+            self.0.join(name)
+        }
+
+        fn entries(&self) -> Vec<String> {
+            let mut v: Vec<String> = std::fs::read_dir(&self.0)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            v.sort();
+            v
+        }
+    }
+
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    /// The tensors an architecture spec such as
+    /// `linear(4,6),batchnorm(6),tanh,linear(6,3)` has, in state_dict order.
+    fn arch_tensors(arch: &str) -> Vec<(String, Vec<usize>)> {
+        let mut out = Vec::new();
+        let mut layers = Vec::new();
+        let mut depth = 0;
+        let mut start = 0;
+        for (i, c) in arch.char_indices() {
+            match c {
+                '(' => depth += 1,
+                ')' => depth -= 1,
+                ',' if depth == 0 => {
+                    layers.push(&arch[start..i]);
+                    start = i + 1;
+                }
+                _ => {}
+            }
+        }
+        layers.push(&arch[start..]);
+        for (i, layer) in layers.iter().enumerate() {
+            let args: Vec<usize> = layer
+                .split_once('(')
+                .map(|(_, a)| {
+                    a.trim_end_matches(')')
+                        .split(',')
+                        .map(|x| x.trim().parse().unwrap())
+                        .collect()
+                })
+                .unwrap_or_default();
+            if layer.starts_with("linear") {
+                out.push((format!("{i}.weight"), vec![args[1], args[0]]));
+                out.push((format!("{i}.bias"), vec![args[1]]));
+            } else if layer.starts_with("batchnorm") {
+                for leaf in ["weight", "bias", "running_mean", "running_var"] {
+                    out.push((format!("{i}.{leaf}"), vec![args[0]]));
+                }
+                out.push((format!("{i}.num_batches_tracked"), vec![]));
+            }
+        }
+        out
+    }
+
+    fn fixture_json(name: &str) -> serde_json::Value {
+        let text = std::fs::read_to_string(format!("{FIXTURES}{name}.json")).unwrap();
+        serde_json::from_str(&text).unwrap()
+    }
+
+    fn same_bits(a: &Checkpoint, b: &Checkpoint) {
+        assert_eq!(a.names().collect::<Vec<_>>(), b.names().collect::<Vec<_>>());
+        for ((_, x), (_, y)) in a.iter().zip(b.iter()) {
+            assert_eq!(x.shape, y.shape);
+            assert_eq!(x.dtype, y.dtype);
+            let xb: Vec<u64> = x.data.iter().map(|v| v.to_bits()).collect();
+            let yb: Vec<u64> = y.data.iter().map(|v| v.to_bits()).collect();
+            assert_eq!(xb, yb);
+        }
+        assert_eq!(a.metadata(), b.metadata());
+    }
+
+    /// A safetensors file written by the reference crate, one tensor.
+    fn raw_file(name: &str, dtype: Dtype, shape: Vec<usize>, bytes: &[u8]) -> Vec<u8> {
+        let view = TensorView::new(dtype, shape, bytes).unwrap();
+        safetensors::serialize([(name, view)], None).unwrap()
+    }
+
+    fn message(err: Error) -> String {
+        match err {
+            Error::Checkpoint { message, .. } => message,
+            other => panic!("expected Error::Checkpoint, got {other:?}"),
+        }
+    }
+
+    // ---- fixtures -------------------------------------------------------
+
+    #[test]
+    fn every_fixture_loads_with_the_json_names_and_shapes() {
+        for name in FIXTURE_NAMES.iter().filter(|n| !n.contains("1024")) {
+            let ckpt = fixture(name);
+            let json = fixture_json(name);
+            let expected = arch_tensors(json["arch"].as_str().unwrap());
+            ckpt.check_tensors(&expected, |_| false).unwrap();
+            // state_dict order is the architecture's order.
+            let names: Vec<&str> = ckpt.names().collect();
+            let want: Vec<&str> = expected.iter().map(|(n, _)| n.as_str()).collect();
+            assert_eq!(names, want, "{name}");
+
+            let order: Vec<&str> = json["parameter_order"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_str().unwrap())
+                .collect();
+            let theta = ckpt.flatten(&order).unwrap();
+            assert_eq!(
+                theta.len() as u64,
+                json["n_params"].as_u64().unwrap(),
+                "{name}"
+            );
+            assert!(
+                ckpt.iter()
+                    .all(|(_, t)| t.dtype.is_float() || t.dtype == DType::I64)
+            );
+        }
+    }
+
+    #[test]
+    fn iris_4_8_3_names_and_shapes() {
+        let ckpt = fixture("iris_4-8-3_tanh");
+        let shapes: Vec<(&str, &[usize])> =
+            ckpt.iter().map(|(n, t)| (n, t.shape.as_slice())).collect();
+        assert_eq!(
+            shapes,
+            [
+                ("0.weight", &[8, 4][..]),
+                ("0.bias", &[8][..]),
+                ("2.weight", &[3, 8][..]),
+                ("2.bias", &[3][..]),
+            ]
+        );
+        assert!(ckpt.iter().all(|(_, t)| t.dtype == DType::F64));
+        assert_eq!(ckpt.source_name(), fixture_path("iris_4-8-3_tanh"));
+        assert!(ckpt.metadata().is_empty());
+    }
+
+    #[test]
+    fn batchnorm_fixture_has_its_buffers_and_an_int64_counter() {
+        let ckpt = fixture("iris_4-6bn-3_tanh");
+        let counter = ckpt.get("1.num_batches_tracked").unwrap();
+        assert_eq!(counter.dtype, DType::I64);
+        assert!(counter.shape.is_empty());
+        assert_eq!(counter.data.len(), 1);
+        assert!(counter.data[0] >= 1.0 && counter.data[0].fract() == 0.0);
+        let var = ckpt.get("1.running_var").unwrap();
+        assert_eq!(var.shape, [6]);
+        assert!(var.data.iter().all(|&v| v > 0.0));
+    }
+
+    #[test]
+    fn large_fixture_loads_quickly() {
+        let start = std::time::Instant::now();
+        let ckpt = fixture("digits_64-1024-10_tanh");
+        let elapsed = start.elapsed();
+        let theta = ckpt
+            .flatten(&["0.weight", "0.bias", "2.weight", "2.bias"])
+            .unwrap();
+        assert_eq!(theta.len(), 76_810);
+        assert_eq!(ckpt.get("0.weight").unwrap().shape, [1024, 64]);
+        // Milliseconds in practice; generous for a shared debug build.
+        assert!(elapsed.as_secs_f64() < 5.0, "took {elapsed:?}");
+    }
+
+    #[test]
+    fn row_major_layout_matches_the_raw_bytes() {
+        let bytes = std::fs::read(fixture_path("iris_4-8-3_tanh")).unwrap();
+        let raw = SafeTensors::deserialize(&bytes).unwrap();
+        let view = raw.tensor("0.weight").unwrap();
+        let ckpt = fixture("iris_4-8-3_tanh");
+        let w = ckpt.get("0.weight").unwrap();
+        // Element [row 2, column 3] of the [8, 4] weight.
+        let at = 2 * 4 + 3;
+        let stored = f64::from_le_bytes(view.data()[8 * at..8 * at + 8].try_into().unwrap());
+        assert_eq!(w.data[at].to_bits(), stored.to_bits());
+    }
+
+    // ---- round trips ----------------------------------------------------
+
+    #[test]
+    fn read_write_read_keeps_every_bit() {
+        let dir = TempDir::new("roundtrip");
+        for name in FIXTURE_NAMES {
+            let first = fixture(name)
+                .with_metadata("format", "pt")
+                .with_metadata("note \"quoted\" \u{e9}", "line\nbreak");
+            let path = dir.path(&format!("{name}.safetensors"));
+            first.write(&path).unwrap();
+            let second = Checkpoint::read(&path).unwrap();
+            same_bits(&first, &second);
+            assert_eq!(first, second);
+            // Equal checkpoints give identical bytes.
+            assert_eq!(std::fs::read(&path).unwrap(), second.to_bytes().unwrap());
+        }
+    }
+
+    #[test]
+    fn written_file_reads_back_with_the_reference_crate_as_f64_and_i64() {
+        let dir = TempDir::new("reference");
+        for name in FIXTURE_NAMES {
+            let ckpt = fixture(name);
+            let path = dir.path("out.safetensors");
+            ckpt.write(&path).unwrap();
+            let ours = std::fs::read(&path).unwrap();
+            let raw = SafeTensors::deserialize(&ours).unwrap();
+            let original_bytes = std::fs::read(fixture_path(name)).unwrap();
+            let original = SafeTensors::deserialize(&original_bytes).unwrap();
+            assert_eq!(raw.len(), ckpt.len());
+            for (tname, t) in ckpt.iter() {
+                let view = raw.tensor(tname).unwrap();
+                assert_eq!(view.shape(), t.shape.as_slice());
+                let want = if tname.ends_with("num_batches_tracked") {
+                    Dtype::I64
+                } else {
+                    Dtype::F64
+                };
+                assert_eq!(view.dtype(), want);
+                // The PyTorch-written bytes, unchanged.
+                assert_eq!(view.data(), original.tensor(tname).unwrap().data());
+                // 8-byte tensors start 8-byte aligned in the file.
+                let offset = view.data().as_ptr() as usize - ours.as_ptr() as usize;
+                assert_eq!(offset % 8, 0);
+            }
+        }
+    }
+
+    #[test]
+    fn metadata_round_trips_through_the_reference_crate() {
+        let ckpt = fixture("sine_1-16-1_tanh")
+            .with_metadata("format", "pt")
+            .with_metadata("epoch", "3");
+        let bytes = ckpt.to_bytes().unwrap();
+        let (_, meta) = SafeTensors::read_metadata(&bytes).unwrap();
+        let m = meta.metadata().as_ref().unwrap();
+        assert_eq!(m["format"], "pt");
+        assert_eq!(m["epoch"], "3");
+        assert_eq!(m.len(), 2);
+    }
+
+    #[test]
+    fn empty_checkpoint_and_booleans_round_trip() {
+        let empty = Checkpoint::new();
+        let back = Checkpoint::from_bytes(&empty.to_bytes().unwrap(), "empty").unwrap();
+        assert!(back.is_empty());
+
+        let mut ckpt = Checkpoint::new();
+        ckpt.insert(
+            "0.mask",
+            Tensor {
+                shape: vec![3],
+                data: vec![1.0, 0.0, 1.0],
+                dtype: DType::Bool,
+            },
+        );
+        ckpt.insert(
+            "0.weight",
+            Tensor::new(vec![3, 1], vec![1.0, 2.0, 3.0]).unwrap(),
+        );
+        ckpt.insert("1.steps", Tensor::from_integers(vec![2], &[-5, 7]).unwrap());
+        let bytes = ckpt.to_bytes().unwrap();
+        let raw = SafeTensors::deserialize(&bytes).unwrap();
+        assert_eq!(raw.tensor("0.mask").unwrap().dtype(), Dtype::BOOL);
+        assert_eq!(raw.tensor("1.steps").unwrap().dtype(), Dtype::I64);
+        same_bits(&Checkpoint::from_bytes(&bytes, "mixed").unwrap(), &ckpt);
+    }
+
+    /// The fixture's float tensors re-encoded as `dtype` by the reference
+    /// crate, each value passed through `narrow`.
+    fn narrowed_copy(ckpt: &Checkpoint, dtype: Dtype, encode: impl Fn(f64) -> Vec<u8>) -> Vec<u8> {
+        let buffers: Vec<(String, Vec<usize>, Vec<u8>)> = ckpt
+            .iter()
+            .map(|(n, t)| {
+                let bytes = t.data.iter().flat_map(|&v| encode(v)).collect();
+                (n.to_string(), t.shape.clone(), bytes)
+            })
+            .collect();
+        let views: Vec<(String, TensorView<'_>)> = buffers
+            .iter()
+            .map(|(n, s, b)| (n.clone(), TensorView::new(dtype, s.clone(), b).unwrap()))
+            .collect();
+        safetensors::serialize(views, None).unwrap()
+    }
+
+    #[test]
+    fn f32_f16_bf16_copies_load_to_the_precision_of_their_type() {
+        let ckpt = fixture("digits_64-32-10_tanh");
+        type Case = (Dtype, DType, fn(f64) -> Vec<u8>, fn(f64) -> f64, f64, f64);
+        let cases: [Case; 3] = [
+            (
+                Dtype::F32,
+                DType::F32,
+                |v| (v as f32).to_le_bytes().to_vec(),
+                |v| f64::from(v as f32),
+                1e-7,
+                0.0,
+            ),
+            (
+                Dtype::F16,
+                DType::F16,
+                |v| half::f16::from_f64(v).to_le_bytes().to_vec(),
+                |v| half::f16::from_f64(v).to_f64(),
+                1e-3,
+                1e-7, // subnormal half values are absolute-precision
+            ),
+            (
+                Dtype::BF16,
+                DType::BF16,
+                |v| half::bf16::from_f64(v).to_le_bytes().to_vec(),
+                |v| half::bf16::from_f64(v).to_f64(),
+                1e-2,
+                0.0,
+            ),
+        ];
+        for (raw_dtype, dtype, encode, exact, rel, abs) in cases {
+            let bytes = narrowed_copy(&ckpt, raw_dtype, encode);
+            let copy = Checkpoint::from_bytes(&bytes, "copy").unwrap();
+            assert_eq!(
+                copy.names().collect::<Vec<_>>(),
+                ckpt.names().collect::<Vec<_>>()
+            );
+            for ((_, a), (_, b)) in ckpt.iter().zip(copy.iter()) {
+                assert_eq!(b.dtype, dtype);
+                assert_eq!(a.shape, b.shape);
+                for (&x, &y) in a.data.iter().zip(&b.data) {
+                    // Widening is exact: the stored value, nothing else.
+                    assert_eq!(y.to_bits(), exact(x).to_bits());
+                    assert!((x - y).abs() <= rel * x.abs() + abs, "{dtype}: {x} vs {y}");
+                }
+            }
+            // Written back, a narrow copy becomes F64 with the same values.
+            let wide = Checkpoint::from_bytes(&copy.to_bytes().unwrap(), "wide").unwrap();
+            assert!(wide.iter().all(|(_, t)| t.dtype == DType::F64));
+            assert_eq!(
+                wide.flatten(&["0.weight"]).unwrap(),
+                copy.flatten(&["0.weight"]).unwrap()
+            );
+        }
+    }
+
+    #[test]
+    fn integer_types_convert_exactly() {
+        let cases: Vec<(Dtype, Vec<u8>, Vec<f64>)> = vec![
+            (Dtype::I8, vec![0x80, 0x7f], vec![-128.0, 127.0]),
+            (Dtype::U8, vec![0, 255], vec![0.0, 255.0]),
+            (
+                Dtype::I16,
+                [i16::MIN, 3].iter().flat_map(|v| v.to_le_bytes()).collect(),
+                vec![-32768.0, 3.0],
+            ),
+            (
+                Dtype::U16,
+                [u16::MAX, 1].iter().flat_map(|v| v.to_le_bytes()).collect(),
+                vec![65535.0, 1.0],
+            ),
+            (
+                Dtype::I32,
+                [i32::MIN, -1]
+                    .iter()
+                    .flat_map(|v| v.to_le_bytes())
+                    .collect(),
+                vec![-2147483648.0, -1.0],
+            ),
+            (
+                Dtype::U32,
+                [u32::MAX, 0].iter().flat_map(|v| v.to_le_bytes()).collect(),
+                vec![4294967295.0, 0.0],
+            ),
+            (
+                Dtype::I64,
+                [-(1i64 << 53), 1 << 53]
+                    .iter()
+                    .flat_map(|v| v.to_le_bytes())
+                    .collect(),
+                vec![-9007199254740992.0, 9007199254740992.0],
+            ),
+            (
+                Dtype::U64,
+                [1u64 << 53, 0]
+                    .iter()
+                    .flat_map(|v| v.to_le_bytes())
+                    .collect(),
+                vec![9007199254740992.0, 0.0],
+            ),
+        ];
+        for (dtype, bytes, want) in cases {
+            let file = raw_file("t", dtype, vec![2], &bytes);
+            let t = Checkpoint::from_bytes(&file, "ints")
+                .unwrap()
+                .remove("t")
+                .unwrap();
+            assert_eq!(t.data, want, "{dtype}");
+            assert!(t.dtype.is_integer());
+            assert_eq!(t.dtype.name(), dtype.to_string());
+        }
+    }
+
+    // ---- atomic writes --------------------------------------------------
+
+    #[test]
+    fn writing_into_a_missing_directory_fails_and_creates_nothing() {
+        let dir = TempDir::new("missing-dir");
+        let target = dir.path("absent/sub/x.safetensors");
+        let err = fixture("iris_4-8-3_tanh").write(&target).unwrap_err();
+        match &err {
+            Error::Io {
+                action,
+                path,
+                source,
+            } => {
+                assert_eq!(action, "write");
+                assert_eq!(path, &target.display().to_string());
+                assert_eq!(source.kind(), std::io::ErrorKind::NotFound);
+            }
+            other => panic!("expected Error::Io, got {other:?}"),
+        }
+        assert!(err.to_string().starts_with("cannot write "));
+        assert!(dir.entries().is_empty());
+    }
+
+    #[test]
+    fn failed_rename_onto_a_directory_leaves_no_temporary_file() {
+        let dir = TempDir::new("onto-dir");
+        std::fs::create_dir(dir.path("target.safetensors")).unwrap();
+        std::fs::write(dir.path("target.safetensors/keep"), b"x").unwrap();
+        let err = fixture("iris_4-8-3_tanh")
+            .write(dir.path("target.safetensors"))
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::Io { action, .. } if action == "replace"),
+            "{err}"
+        );
+        assert_eq!(dir.entries(), ["target.safetensors"]);
+        assert_eq!(
+            std::fs::read(dir.path("target.safetensors/keep")).unwrap(),
+            b"x"
+        );
+    }
+
+    #[test]
+    fn invalid_checkpoint_is_refused_before_touching_the_disk() {
+        let dir = TempDir::new("refused");
+        let target = dir.path("old.safetensors");
+        std::fs::write(&target, b"old contents").unwrap();
+        let mut ckpt = fixture("iris_4-8-3_tanh");
+        ckpt.get_mut("2.bias").unwrap().data[1] = f64::INFINITY;
+        let err = ckpt.write(&target).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.starts_with(&format!("checkpoint {}: ", target.display())),
+            "{text}"
+        );
+        assert!(
+            text.contains("tensor `2.bias` has a non-finite value (inf) at flat index 1"),
+            "{text}"
+        );
+        assert_eq!(std::fs::read(&target).unwrap(), b"old contents");
+        assert_eq!(dir.entries(), ["old.safetensors"]);
+    }
+
+    #[test]
+    fn overwriting_replaces_the_file_whole() {
+        let dir = TempDir::new("overwrite");
+        let target = dir.path("ckpt.safetensors");
+        fixture("digits_64-1024-10_tanh").write(&target).unwrap();
+        let small = fixture("sine_1-16-1_tanh");
+        small.write(&target).unwrap();
+        let bytes = std::fs::read(&target).unwrap();
+        assert_eq!(bytes, small.to_bytes().unwrap());
+        same_bits(&Checkpoint::read(&target).unwrap(), &small);
+        assert_eq!(dir.entries(), ["ckpt.safetensors"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn overwriting_keeps_permissions_and_follows_symlinks() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = TempDir::new("perms");
+        let real = dir.path("real.safetensors");
+        let link = dir.path("link.safetensors");
+        fixture("iris_4-8-3_tanh").write(&real).unwrap();
+        std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o640)).unwrap();
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        let sine = fixture("sine_1-16-1_tanh");
+        sine.write(&link).unwrap();
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        let mode = std::fs::metadata(&real).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o640);
+        same_bits(&Checkpoint::read(&real).unwrap(), &sine);
+    }
+
+    #[test]
+    fn concurrent_writers_never_expose_a_partial_file() {
+        let dir = TempDir::new("concurrent");
+        let target = dir.path("ckpt.safetensors");
+        let a = fixture("digits_64-32-10_tanh");
+        let b = fixture("iris_4-6bn-3_tanh");
+        a.write(&target).unwrap();
+        std::thread::scope(|s| {
+            for ckpt in [&a, &b] {
+                let target = &target;
+                s.spawn(move || {
+                    for _ in 0..10 {
+                        ckpt.write(target).unwrap();
+                    }
+                });
+            }
+            s.spawn(|| {
+                for _ in 0..30 {
+                    let read = Checkpoint::read(&target).unwrap();
+                    assert!(read == a || read == b);
+                }
+            });
+        });
+        assert_eq!(dir.entries(), ["ckpt.safetensors"]);
+    }
+
+    // ---- errors on reading ----------------------------------------------
+
+    #[test]
+    fn missing_file_is_an_io_error_naming_the_path() {
+        let err = Checkpoint::read("/definitely/not/here.safetensors").unwrap_err();
+        match &err {
+            Error::Io { action, path, .. } => {
+                assert_eq!(action, "read");
+                assert_eq!(path, "/definitely/not/here.safetensors");
+            }
+            other => panic!("expected Error::Io, got {other:?}"),
+        }
+        assert!(
+            err.to_string()
+                .starts_with("cannot read /definitely/not/here.safetensors: ")
+        );
+    }
+
+    #[test]
+    fn garbage_is_not_a_safetensors_file() {
+        for bytes in [
+            &b""[..],
+            b"1234567",
+            b"PK\x03\x04 this is a zip",
+            &[0xff; 64],
+            b"\x02\x00\x00\x00\x00\x00\x00\x00[]",
+        ] {
+            let err = Checkpoint::from_bytes(bytes, "junk.bin").unwrap_err();
+            let text = err.to_string();
+            assert!(
+                text.starts_with("checkpoint junk.bin: not a safetensors file ("),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_truncation_of_a_valid_file_is_an_error() {
+        let bytes = std::fs::read(fixture_path("iris_4-6bn-3_tanh")).unwrap();
+        for len in 0..bytes.len() {
+            let err = Checkpoint::from_bytes(&bytes[..len], "cut").unwrap_err();
+            assert!(matches!(err, Error::Checkpoint { .. }));
+        }
+    }
+
+    #[test]
+    fn offsets_near_usize_max_are_an_error_not_an_overflow() {
+        // Eight U8 tensors of 2^61 - 1 bytes each tile offsets up to
+        // 2^64 - 8; the decoder would add the header length to that.
+        let size = (1usize << 61) - 1;
+        let mut header = String::from("{");
+        for i in 0..8 {
+            if i > 0 {
+                header.push(',');
+            }
+            header.push_str(&format!(
+                "\"t{i}\":{{\"dtype\":\"U8\",\"shape\":[{size}],\"data_offsets\":[{},{}]}}",
+                i * size,
+                (i + 1) * size
+            ));
+        }
+        header.push('}');
+        let mut bytes = (header.len() as u64).to_le_bytes().to_vec();
+        bytes.extend_from_slice(header.as_bytes());
+        let text = Checkpoint::from_bytes(&bytes, "huge")
+            .unwrap_err()
+            .to_string();
+        assert!(text.contains("beyond the 0 bytes of data"), "{text}");
+    }
+
+    #[test]
+    fn nan_and_inf_name_the_tensor_and_index() {
+        let mut values = [0.5f32; 8];
+        values[5] = f32::NAN;
+        let bytes: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+        let file = raw_file("0.weight", Dtype::F32, vec![2, 4], &bytes);
+        let msg = message(Checkpoint::from_bytes(&file, "nan.safetensors").unwrap_err());
+        assert_eq!(
+            msg,
+            "tensor `0.weight` (F32) has a non-finite value (NaN) at flat index 5 (index [1, 1])"
+        );
+
+        let bytes: Vec<u8> = [1.0, f64::NEG_INFINITY]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
+        let file = raw_file("2.bias", Dtype::F64, vec![2], &bytes);
+        let msg = message(Checkpoint::from_bytes(&file, "inf").unwrap_err());
+        assert!(msg.contains("`2.bias` (F64) has a non-finite value (-inf) at flat index 1"));
+
+        // 0x7c00 is +inf in half precision.
+        let file = raw_file("1.weight", Dtype::F16, vec![], &[0x00, 0x7c]);
+        let msg = message(Checkpoint::from_bytes(&file, "inf16").unwrap_err());
+        assert!(msg.contains("`1.weight` (F16) has a non-finite value (inf) at flat index 0"));
+    }
+
+    #[test]
+    fn unsupported_dtype_is_named_with_the_supported_ones() {
+        let file = raw_file("0.weight", Dtype::F8_E4M3, vec![2], &[1, 2]);
+        let msg = message(Checkpoint::from_bytes(&file, "fp8").unwrap_err());
+        assert_eq!(
+            msg,
+            "tensor `0.weight` has the unsupported dtype F8_E4M3; supported: \
+             F64, F32, F16, BF16, I64, I32, I16, I8, U64, U32, U16, U8, BOOL"
+        );
+        let file = raw_file("c", Dtype::C64, vec![1], &[0; 8]);
+        assert!(message(Checkpoint::from_bytes(&file, "c64").unwrap_err()).contains("C64"));
+    }
+
+    #[test]
+    fn integers_beyond_2_pow_53_and_bad_booleans_are_refused() {
+        let too_big = ((1i64 << 53) + 1).to_le_bytes();
+        let file = raw_file("1.num_batches_tracked", Dtype::I64, vec![], &too_big);
+        let msg = message(Checkpoint::from_bytes(&file, "big").unwrap_err());
+        assert!(msg.contains("`1.num_batches_tracked` (I64) has the value 9007199254740993"));
+        assert!(msg.contains("beyond ±2^53"));
+
+        let file = raw_file("u", Dtype::U64, vec![1], &u64::MAX.to_le_bytes());
+        assert!(Checkpoint::from_bytes(&file, "u64").is_err());
+
+        let file = raw_file("m", Dtype::BOOL, vec![3], &[0, 1, 2]);
+        let msg = message(Checkpoint::from_bytes(&file, "bool").unwrap_err());
+        assert!(
+            msg.contains("`m` (BOOL) has the byte 0x02 at flat index 2"),
+            "{msg}"
+        );
+    }
+
+    // ---- validation against a model -------------------------------------
+
+    fn iris_expected() -> Vec<(String, Vec<usize>)> {
+        arch_tensors("linear(4,8),tanh,linear(8,3)")
+    }
+
+    #[test]
+    fn missing_tensor_message() {
+        let mut ckpt = fixture("iris_4-8-3_tanh");
+        ckpt.remove("2.weight");
+        let msg = message(ckpt.check_tensors(&iris_expected(), |_| false).unwrap_err());
+        assert_eq!(msg, "missing tensor `2.weight` (expected shape [3, 8])");
+    }
+
+    #[test]
+    fn wrong_shape_message() {
+        let mut ckpt = fixture("iris_4-8-3_tanh");
+        ckpt.insert("0.weight", Tensor::new(vec![8, 5], vec![0.0; 40]).unwrap());
+        let err = ckpt.check_tensors(&iris_expected(), |_| false).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "checkpoint {}: tensor `0.weight` has shape [8, 5], expected [8, 4]",
+                fixture_path("iris_4-8-3_tanh")
+            )
+        );
+    }
+
+    #[test]
+    fn unexpected_tensor_message_lists_the_architecture() {
+        let mut ckpt = fixture("iris_4-8-3_tanh");
+        ckpt.insert("5.weight", Tensor::new(vec![2, 3], vec![0.0; 6]).unwrap());
+        let msg = message(ckpt.check_tensors(&iris_expected(), |_| false).unwrap_err());
+        assert_eq!(
+            msg,
+            "unexpected tensor `5.weight` with shape [2, 3]; \
+             the architecture has tensors 0.weight, 0.bias, 2.weight, 2.bias"
+        );
+        ckpt.check_tensors(&iris_expected(), |n| n.starts_with("5."))
+            .unwrap();
+    }
+
+    #[test]
+    fn all_problems_in_one_message() {
+        let mut ckpt = fixture("iris_4-8-3_tanh");
+        ckpt.remove("2.bias");
+        ckpt.insert("0.weight", Tensor::new(vec![4, 8], vec![0.0; 32]).unwrap());
+        ckpt.insert("3.weight", Tensor::new(vec![1], vec![0.0]).unwrap());
+        let msg = message(ckpt.check_tensors(&iris_expected(), |_| false).unwrap_err());
+        assert_eq!(
+            msg,
+            "3 problems: tensor `0.weight` has shape [4, 8], expected [8, 4]; \
+             missing tensor `2.bias` (expected shape [3]); \
+             unexpected tensor `3.weight` with shape [1]; \
+             the architecture has tensors 0.weight, 0.bias, 2.weight, 2.bias"
+        );
+    }
+
+    #[test]
+    fn batchnorm_buffers_are_expected_or_allowed() {
+        let ckpt = fixture("iris_4-6bn-3_tanh");
+        let params: Vec<(String, Vec<usize>)> =
+            arch_tensors("linear(4,6),batchnorm(6),tanh,linear(6,3)")
+                .into_iter()
+                .filter(|(n, _)| !n.contains("running") && !n.contains("num_batches"))
+                .collect();
+        let err = ckpt.check_tensors(&params, |_| false).unwrap_err();
+        assert!(message(err).starts_with("3 problems: unexpected tensor `1.running_mean`"));
+        let buffers = ["running_mean", "running_var", "num_batches_tracked"];
+        ckpt.check_tensors(&params, |n| buffers.iter().any(|b| n.ends_with(b)))
+            .unwrap();
+    }
+
+    #[test]
+    fn duplicate_expected_names_are_invalid_input() {
+        let ckpt = fixture("iris_4-8-3_tanh");
+        let expected = [("0.bias", vec![8]), ("0.bias", vec![8])];
+        let err = ckpt.check_tensors(&expected, |_| false).unwrap_err();
+        assert!(matches!(err, Error::InvalidInput(_)));
+    }
+
+    // ---- flat parameter vectors -----------------------------------------
+
+    #[test]
+    fn flatten_follows_the_given_order_and_unflatten_inverts_it() {
+        let ckpt = fixture("iris_4-6bn-3_tanh");
+        let order = [
+            "0.weight", "0.bias", "1.weight", "1.bias", "3.weight", "3.bias",
+        ];
+        let theta = ckpt.flatten(&order).unwrap();
+        assert_eq!(theta.len(), 63);
+        assert_eq!(
+            theta[0].to_bits(),
+            ckpt.get("0.weight").unwrap().data[0].to_bits()
+        );
+        assert_eq!(
+            theta[24].to_bits(),
+            ckpt.get("0.bias").unwrap().data[0].to_bits()
+        );
+
+        let layout: Vec<(&str, Vec<usize>)> = order
+            .iter()
+            .map(|&n| (n, ckpt.get(n).unwrap().shape.clone()))
+            .collect();
+        let mut other = ckpt.clone();
+        let shifted = theta.map(|v| v + 1.0);
+        other.unflatten_into(&layout, &shifted).unwrap();
+        assert_eq!(other.flatten(&order).unwrap(), shifted);
+        // Buffers untouched.
+        assert_eq!(other.get("1.running_mean"), ckpt.get("1.running_mean"));
+        other.unflatten_into(&layout, &theta).unwrap();
+        same_bits(&other, &ckpt);
+    }
+
+    #[test]
+    fn flatten_names_a_missing_tensor() {
+        let ckpt = fixture("iris_4-8-3_tanh");
+        let msg = message(ckpt.flatten(&["0.weight", "4.weight"]).unwrap_err());
+        assert_eq!(
+            msg,
+            "missing tensor `4.weight`; the checkpoint has tensors 0.weight, 0.bias, 2.weight, 2.bias"
+        );
+        let mut bad = ckpt.clone();
+        bad.get_mut("0.bias").unwrap().data.pop();
+        let msg = message(bad.flatten(&["0.bias"]).unwrap_err());
+        assert_eq!(
+            msg,
+            "tensor `0.bias` has shape [8] (8 elements) but holds 7 values"
+        );
+    }
+
+    #[test]
+    fn unflatten_checks_length_finiteness_and_names_before_changing_anything() {
+        let original = fixture("iris_4-8-3_tanh");
+        let layout = iris_expected();
+        let mut ckpt = original.clone();
+
+        let err = ckpt
+            .unflatten_into(&layout, &DVector::zeros(50))
+            .unwrap_err();
+        assert!(matches!(err, Error::DimensionMismatch { .. }));
+        assert!(err.to_string().contains("expected 67 values (0.weight [8, 4], 0.bias [8], 2.weight [3, 8], 2.bias [3]), found 50 values"), "{err}");
+
+        let mut v = DVector::zeros(67);
+        v[36] = f64::NAN;
+        let err = ckpt.unflatten_into(&layout, &v).unwrap_err();
+        assert!(matches!(err, Error::NonFinite { .. }));
+        assert!(
+            err.to_string()
+                .contains("entry 36 is NaN: tensor `0.bias`, index [4]"),
+            "{err}"
+        );
+
+        let twice = [("0.bias", vec![8]), ("0.bias", vec![8])];
+        let err = ckpt
+            .unflatten_into(&twice, &DVector::zeros(16))
+            .unwrap_err();
+        assert!(matches!(err, Error::InvalidInput(_)));
+
+        same_bits(&ckpt, &original);
+    }
+
+    #[test]
+    fn write_refuses_inconsistent_tensors() {
+        let mut ckpt = Checkpoint::new();
+        ckpt.insert(
+            "0.weight",
+            Tensor {
+                shape: vec![2, 2],
+                data: vec![1.0; 3],
+                dtype: DType::F32,
+            },
+        );
+        let msg = message(ckpt.to_bytes().unwrap_err());
+        assert_eq!(
+            msg,
+            "tensor `0.weight` has shape [2, 2] (4 elements) but holds 3 values"
+        );
+
+        let mut ckpt = Checkpoint::new();
+        ckpt.insert(
+            "1.num_batches_tracked",
+            Tensor {
+                shape: vec![],
+                data: vec![2.5],
+                dtype: DType::I64,
+            },
+        );
+        let msg = message(ckpt.to_bytes().unwrap_err());
+        assert_eq!(
+            msg,
+            "tensor `1.num_batches_tracked` (I64) has the non-integer value 2.5 at flat index 0 (index [])"
+        );
+
+        let mut ckpt = Checkpoint::new();
+        ckpt.insert("__metadata__", Tensor::new(vec![], vec![1.0]).unwrap());
+        assert!(message(ckpt.to_bytes().unwrap_err()).contains("`__metadata__`"));
+    }
+
+    // ---- never a panic --------------------------------------------------
+
+    fn valid_file() -> Vec<u8> {
+        std::fs::read(fixture_path("iris_4-6bn-3_tanh")).unwrap()
+    }
+
+    fn header_file(header: &str, data_len: usize) -> Vec<u8> {
+        let mut bytes = (header.len() as u64).to_le_bytes().to_vec();
+        bytes.extend_from_slice(header.as_bytes());
+        bytes.extend(std::iter::repeat_n(0x3fu8, data_len));
+        bytes
+    }
+
+    fn any_dim() -> impl Strategy<Value = u64> {
+        prop_oneof![
+            0u64..6,
+            Just(u64::MAX),
+            Just(1 << 61),
+            Just((1 << 61) - 1),
+            any::<u64>()
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+            let _ = Checkpoint::from_bytes(&bytes, "fuzz");
+        }
+
+        #[test]
+        fn truncated_or_mutated_files_never_panic(
+            cut in 0usize..1300,
+            flips in proptest::collection::vec((0usize..1300, any::<u8>()), 0..4),
+        ) {
+            let mut bytes = valid_file();
+            for (at, b) in flips {
+                if let Some(slot) = bytes.get_mut(at) {
+                    *slot = b;
+                }
+            }
+            bytes.truncate(cut);
+            let _ = Checkpoint::from_bytes(&bytes, "fuzz");
+        }
+
+        #[test]
+        fn arbitrary_headers_never_panic(
+            dtype in prop::sample::select(vec![
+                "F64", "F32", "F16", "BF16", "I64", "I32", "I16", "I8", "U64", "U32",
+                "U16", "U8", "BOOL", "F4", "F8_E4M3", "C64", "X1",
+            ]),
+            shape in proptest::collection::vec(any_dim(), 0..4),
+            start in any_dim(),
+            end in any_dim(),
+            data_len in 0usize..64,
+        ) {
+            let shape: Vec<String> = shape.iter().map(u64::to_string).collect();
+            let header = format!(
+                "{{\"__metadata__\":{{\"a\":\"b\"}},\"x\":{{\"dtype\":\"{dtype}\",\"shape\":[{}],\"data_offsets\":[{start},{end}]}}}}",
+                shape.join(",")
+            );
+            let _ = Checkpoint::from_bytes(&header_file(&header, data_len), "fuzz");
+        }
+
+        #[test]
+        fn written_checkpoints_read_back_bit_exact(
+            values in proptest::collection::vec(
+                prop_oneof![any::<f64>().prop_filter("finite", |v| v.is_finite()), Just(-0.0)],
+                0..40,
+            ),
+            counter in -(1i64 << 53)..=(1i64 << 53),
+        ) {
+            let mut ckpt = Checkpoint::new().with_metadata("k", "v");
+            let n = values.len();
+            ckpt.insert("0.weight", Tensor::new(vec![n, 1], values).unwrap());
+            ckpt.insert("0.num_batches_tracked", Tensor::from_integers(vec![], &[counter]).unwrap());
+            let back = Checkpoint::from_bytes(&ckpt.to_bytes().unwrap(), "prop").unwrap();
+            same_bits(&ckpt, &back);
+        }
+    }
+}

@@ -374,22 +374,28 @@ impl Tensor {
         let label = format!("tensor `{name}`");
         self.check_count(&label)?;
         let written = self.dtype.written_as();
+        // (flat index, what is wrong, why it matters)
         let bad = match written {
             DType::F64 => first_non_finite(&self.data)
-                .map(|(i, v)| (i, format!("has a non-finite value ({v})"))),
+                .map(|(i, v)| (i, format!("has a non-finite value ({v})"), String::new())),
             DType::I64 => self
                 .data
                 .iter()
                 .enumerate()
                 .find(|(_, v)| v.fract() != 0.0 || v.abs() > MAX_EXACT_INT as f64)
                 .map(|(i, &v)| {
-                    if v.is_finite() && v.fract() == 0.0 {
+                    if v.fract() == 0.0 {
                         (
                             i,
-                            format!("({}) has the value {v}, beyond ±2^53", self.dtype),
+                            format!("({}) has the value {v:?}", self.dtype),
+                            ", beyond ±2^53 where f64 holds every integer exactly".into(),
                         )
                     } else {
-                        (i, format!("({}) has the non-integer value {v}", self.dtype))
+                        (
+                            i,
+                            format!("({}) has the non-integer value {v}", self.dtype),
+                            String::new(),
+                        )
                     }
                 }),
             _ => self
@@ -397,11 +403,17 @@ impl Tensor {
                 .iter()
                 .enumerate()
                 .find(|(_, v)| **v != 0.0 && **v != 1.0)
-                .map(|(i, &v)| (i, format!("(BOOL) has the value {v}, expected 0 or 1"))),
+                .map(|(i, &v)| {
+                    (
+                        i,
+                        format!("(BOOL) has the value {v}"),
+                        ", expected 0 or 1".into(),
+                    )
+                }),
         };
         match bad {
-            Some((i, what)) => Err(format!(
-                "{label} {what} at flat index {i} (index {:?})",
+            Some((i, what, why)) => Err(format!(
+                "{label} {what} at flat index {i} (index {:?}){why}",
                 unravel(i, &self.shape)
             )),
             None => Ok(written),
@@ -547,4 +559,99 @@ fn words<const N: usize>(bytes: &[u8]) -> impl Iterator<Item = [u8; N]> + '_ {
         word.copy_from_slice(c);
         word
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unravel_is_row_major() {
+        assert_eq!(unravel(5, &[2, 4]), [1, 1]);
+        assert_eq!(unravel(23, &[2, 3, 4]), [1, 2, 3]);
+        assert_eq!(unravel(0, &[]), Vec::<usize>::new());
+    }
+
+    #[test]
+    fn constructors_check_counts_and_values() {
+        let err = Tensor::new(vec![2, 3], vec![0.0; 5]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid input: the tensor has shape [2, 3] (6 elements) but holds 5 values"
+        );
+        let err = Tensor::new(vec![2, 2], vec![0.0, 0.0, 0.0, f64::NEG_INFINITY]).unwrap_err();
+        assert!(matches!(err, Error::NonFinite { .. }));
+        assert!(
+            err.to_string()
+                .contains("-inf at flat index 3 (index [1, 1])")
+        );
+        let err = Tensor::new(vec![usize::MAX, 2], vec![]).unwrap_err();
+        assert!(err.to_string().contains("overflows"));
+
+        assert_eq!(
+            Tensor::from_integers(vec![], &[-(1 << 53)]).unwrap().data,
+            [-9007199254740992.0]
+        );
+        let err = Tensor::from_integers(vec![2], &[0, (1 << 53) + 1]).unwrap_err();
+        assert!(err.to_string().contains("9007199254740993 at flat index 1"));
+        assert!(Tensor::from_integers(vec![3], &[1, 2]).is_err());
+    }
+
+    #[test]
+    fn write_checks_follow_the_written_type() {
+        let t = |dtype, data: Vec<f64>| Tensor {
+            shape: vec![data.len()],
+            data,
+            dtype,
+        };
+        assert_eq!(
+            t(DType::BF16, vec![0.5]).check_for_write("a"),
+            Ok(DType::F64)
+        );
+        assert_eq!(t(DType::U8, vec![3.0]).check_for_write("a"), Ok(DType::I64));
+        assert_eq!(
+            t(DType::Bool, vec![1.0, 0.0]).check_for_write("a"),
+            Ok(DType::Bool)
+        );
+        assert_eq!(
+            t(DType::Bool, vec![1.0, 2.0]).check_for_write("m"),
+            Err(
+                "tensor `m` (BOOL) has the value 2 at flat index 1 (index [1]), expected 0 or 1"
+                    .into()
+            )
+        );
+        assert_eq!(
+            t(DType::I32, vec![1e300]).check_for_write("c"),
+            Err(
+                "tensor `c` (I32) has the value 1e300 at flat index 0 (index [0]), beyond ±2^53 where f64 holds every integer exactly"
+                    .into()
+            )
+        );
+        assert!(t(DType::I64, vec![f64::NAN]).check_for_write("c").is_err());
+        assert!(t(DType::F16, vec![f64::NAN]).check_for_write("c").is_err());
+    }
+
+    #[test]
+    fn encoding_matches_the_written_type() {
+        let mut out = Vec::new();
+        let counter = Tensor::from_integers(vec![], &[-3]).unwrap();
+        counter.encode_into(DType::I64, &mut out);
+        assert_eq!(out, (-3i64).to_le_bytes());
+        out.clear();
+        Tensor::new(vec![1], vec![0.1])
+            .unwrap()
+            .encode_into(DType::F64, &mut out);
+        assert_eq!(out, 0.1f64.to_le_bytes());
+    }
+
+    #[test]
+    fn every_supported_type_maps_from_safetensors_and_has_its_size() {
+        for d in DType::SUPPORTED {
+            let st: safetensors::Dtype =
+                serde_json::from_str(&format!("\"{}\"", d.name())).unwrap();
+            assert_eq!(DType::from_safetensors(st), Some(d));
+            assert_eq!(d.size_in_bytes() * 8, st.bitsize());
+        }
+        assert_eq!(DType::from_safetensors(safetensors::Dtype::F8_E5M2), None);
+    }
 }
