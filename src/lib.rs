@@ -108,6 +108,7 @@
 #![warn(missing_docs)]
 
 mod ad;
+mod checkpoint;
 mod critical;
 mod data;
 mod error;
@@ -116,6 +117,7 @@ mod functions;
 mod spectrum;
 
 pub use ad::*;
+pub use checkpoint::{Checkpoint, DType, Tensor};
 pub use critical::*;
 pub use data::*;
 pub use error::{Error, ParseError, Result};
