@@ -114,6 +114,7 @@ mod data;
 mod error;
 mod expr;
 mod functions;
+mod nn;
 mod spectrum;
 
 pub use ad::*;
@@ -123,6 +124,7 @@ pub use data::*;
 pub use error::{Error, ParseError, Result};
 pub use expr::*;
 pub use functions::*;
+pub use nn::{Architecture, BufferSpec, Layer, ParameterSpec};
 pub use spectrum::*;
 
 /// The README's Rust examples, compiled and run as doctests.
