@@ -1431,3 +1431,801 @@ fn plural(n: usize, noun: &str) -> String {
         format!("{n} {noun}s")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Checkpoint;
+    use proptest::prelude::*;
+
+    const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/mlp/");
+
+    fn arch(spec: &str) -> Architecture {
+        Architecture::parse(spec).unwrap_or_else(|e| panic!("{spec:?}: {e}"))
+    }
+
+    fn err(spec: &str) -> ParseError {
+        match Architecture::parse(spec) {
+            Err(Error::Parse(e)) => e,
+            Err(other) => panic!("{spec:?}: expected a parse error, got {other:?}"),
+            Ok(a) => panic!("{spec:?} parsed to {a:?}"),
+        }
+    }
+
+    /// Asserts the caret position and that the message contains every part.
+    fn assert_err(spec: &str, position: usize, parts: &[&str]) {
+        let e = err(spec);
+        assert_eq!(e.expression, spec);
+        assert_eq!(e.position, position, "caret for {spec:?}: {}", e.message);
+        for part in parts {
+            assert!(
+                e.message.contains(part),
+                "message for {spec:?} lacks {part:?}: {}",
+                e.message
+            );
+        }
+    }
+
+    fn layout(a: &Architecture) -> Vec<(String, Vec<usize>, usize)> {
+        a.parameters()
+            .into_iter()
+            .map(|p| (p.name, p.shape, p.offset))
+            .collect()
+    }
+
+    fn fixture(name: &str) -> serde_json::Value {
+        let path = format!("{FIXTURES}{name}.json");
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        serde_json::from_str(&text).unwrap()
+    }
+
+    /// The architecture's tensors are exactly those PyTorch saved, with the
+    /// same shapes, and integer exactly where PyTorch stores integers.
+    fn assert_matches_checkpoint(a: &Architecture, name: &str) {
+        let ckpt = Checkpoint::read(format!("{FIXTURES}{name}.safetensors")).unwrap();
+        let mut expected: Vec<(String, Vec<usize>)> = a
+            .parameters()
+            .into_iter()
+            .map(|p| (p.name, p.shape))
+            .collect();
+        expected.extend(a.buffers().into_iter().map(|b| (b.name, b.shape)));
+        ckpt.check_tensors(&expected, |_| false).unwrap();
+        for p in a.parameters() {
+            assert!(ckpt.get(&p.name).unwrap().dtype.is_float(), "{}", p.name);
+        }
+        for b in a.buffers() {
+            assert_eq!(
+                ckpt.get(&b.name).unwrap().dtype.is_integer(),
+                b.integer,
+                "{}",
+                b.name
+            );
+        }
+    }
+
+    #[test]
+    fn fixtures_parse_with_pytorch_parameter_order() {
+        let cases = [
+            ("iris_4-8-3_tanh", 67, 0),
+            ("iris_4-6bn-3_tanh", 63, 3),
+            ("sine_1-16-1_tanh", 49, 0),
+            ("digits_64-32-10_tanh", 2410, 0),
+        ];
+        for (name, n_params, n_buffers) in cases {
+            let json = fixture(name);
+            let spec = json["arch"].as_str().unwrap();
+            let a = arch(spec);
+            assert_eq!(a.to_string(), spec, "{name}: canonical form");
+            assert_eq!(a.n_params(), n_params, "{name}");
+            assert_eq!(
+                json["n_params"].as_u64().unwrap() as usize,
+                n_params,
+                "{name}"
+            );
+
+            let params = a.parameters();
+            let names: Vec<&str> = params.iter().map(|p| p.name.as_str()).collect();
+            let order: Vec<&str> = json["parameter_order"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_str().unwrap())
+                .collect();
+            assert_eq!(names, order, "{name}");
+
+            let mut offset = 0;
+            for p in &params {
+                assert_eq!(p.offset, offset, "{name}: {}", p.name);
+                assert_eq!(p.layer.to_string(), p.name.split('.').next().unwrap());
+                offset += p.numel();
+            }
+            assert_eq!(offset, n_params, "{name}");
+            assert_eq!(a.buffers().len(), n_buffers, "{name}");
+            assert_matches_checkpoint(&a, name);
+        }
+    }
+
+    #[test]
+    fn fixture_layouts() {
+        let v = |s: &[usize]| s.to_vec();
+        assert_eq!(
+            layout(&arch("linear(4,8),tanh,linear(8,3)")),
+            [
+                ("0.weight".into(), v(&[8, 4]), 0),
+                ("0.bias".into(), v(&[8]), 32),
+                ("2.weight".into(), v(&[3, 8]), 40),
+                ("2.bias".into(), v(&[3]), 64),
+            ]
+        );
+        assert_eq!(
+            layout(&arch("linear(1,16),tanh,linear(16,1)")),
+            [
+                ("0.weight".into(), v(&[16, 1]), 0),
+                ("0.bias".into(), v(&[16]), 16),
+                ("2.weight".into(), v(&[1, 16]), 32),
+                ("2.bias".into(), v(&[1]), 48),
+            ]
+        );
+        let bn = arch("linear(4,6),batchnorm(6),tanh,linear(6,3)");
+        assert_eq!(
+            bn.buffers(),
+            [
+                BufferSpec {
+                    name: "1.running_mean".into(),
+                    shape: vec![6],
+                    layer: 1,
+                    integer: false
+                },
+                BufferSpec {
+                    name: "1.running_var".into(),
+                    shape: vec![6],
+                    layer: 1,
+                    integer: false
+                },
+                BufferSpec {
+                    name: "1.num_batches_tracked".into(),
+                    shape: vec![],
+                    layer: 1,
+                    integer: true
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn matrix_free_workload_has_76810_parameters() {
+        let a = arch("linear(64,1024),tanh,linear(1024,10)");
+        assert_eq!(a.n_params(), 76_810);
+        assert_eq!((a.input_width(), a.output_width()), (64, 10));
+        assert_matches_checkpoint(&a, "digits_64-1024-10_tanh");
+    }
+
+    #[test]
+    fn every_layer_parses() {
+        let a = arch(
+            "dropout, linear(3,5,bias=false), relu, sigmoid, gelu, softplus, elu, elu(0.5), \
+             leaky_relu, leaky_relu(-0.2), batchnorm(5), layernorm(5), dropout(0.25), \
+             linear(5,2,bias=true), tanh",
+        );
+        assert_eq!(
+            a.layers(),
+            [
+                Layer::Dropout { p: 0.5 },
+                Layer::Linear {
+                    inputs: 3,
+                    outputs: 5,
+                    bias: false
+                },
+                Layer::Relu,
+                Layer::Sigmoid,
+                Layer::Gelu,
+                Layer::Softplus,
+                Layer::Elu { alpha: 1.0 },
+                Layer::Elu { alpha: 0.5 },
+                Layer::LeakyRelu { slope: 0.01 },
+                Layer::LeakyRelu { slope: -0.2 },
+                Layer::BatchNorm { features: 5 },
+                Layer::LayerNorm { features: 5 },
+                Layer::Dropout { p: 0.25 },
+                Layer::Linear {
+                    inputs: 5,
+                    outputs: 2,
+                    bias: true
+                },
+                Layer::Tanh,
+            ]
+        );
+        assert_eq!(
+            a.to_string(),
+            "dropout,linear(3,5,bias=false),relu,sigmoid,gelu,softplus,elu,elu(0.5),leaky_relu,\
+             leaky_relu(-0.2),batchnorm(5),layernorm(5),dropout(0.25),linear(5,2),tanh"
+        );
+        assert_eq!((a.input_width(), a.output_width()), (3, 2));
+        assert_eq!(a.n_params(), 15 + 10 + 10 + 12);
+        let names: Vec<String> = a.parameters().into_iter().map(|p| p.name).collect();
+        assert_eq!(
+            names,
+            [
+                "1.weight",
+                "10.weight",
+                "10.bias",
+                "11.weight",
+                "11.bias",
+                "13.weight",
+                "13.bias"
+            ]
+        );
+        // Only BatchNorm has buffers.
+        assert_eq!(a.buffers().len(), 3);
+        assert!(a.buffers().iter().all(|b| b.layer == 10));
+    }
+
+    #[test]
+    fn keywords_spaces_and_empty_parentheses() {
+        let canonical = arch("linear(4,8,bias=false),tanh,linear(8,3)");
+        for spec in [
+            "  linear ( 4 , 8 , bias = false ) ,tanh , linear(8,3)  ",
+            "linear(in_features=4, out_features=8, bias=False), tanh(), linear(8, out_features=3)",
+            "linear(4, bias=false, out_features=8),tanh,linear(8,3,bias=True)",
+            "\tlinear(4,8,bias=false)\n,\ttanh,\nlinear(8,3)",
+        ] {
+            assert_eq!(arch(spec), canonical, "{spec:?}");
+        }
+        assert_eq!(
+            arch("batchnorm(num_features=3),layernorm(normalized_shape=3),dropout(p=0.1),elu(alpha=2),leaky_relu(negative_slope=0.3)")
+                .to_string(),
+            "batchnorm(3),layernorm(3),dropout(0.1),elu(2),leaky_relu(0.3)"
+        );
+    }
+
+    #[test]
+    fn norm_layer_may_fix_the_input_width() {
+        let a = arch("tanh,batchnorm(4),linear(4,2)");
+        assert_eq!((a.input_width(), a.output_width()), (4, 2));
+        let a = arch("layernorm(7)");
+        assert_eq!(
+            (a.input_width(), a.output_width(), a.n_params()),
+            (7, 7, 14)
+        );
+    }
+
+    #[test]
+    fn canonical_numbers() {
+        assert_eq!(arch("linear(2,2),elu(1.0)").to_string(), "linear(2,2),elu");
+        assert_eq!(
+            arch("linear(2,2),dropout(0.50)").to_string(),
+            "linear(2,2),dropout"
+        );
+        assert_eq!(
+            arch("linear(2,2),leaky_relu(1e-2)").to_string(),
+            "linear(2,2),leaky_relu"
+        );
+        assert_eq!(
+            arch("linear(2,2),leaky_relu(-0.0)").to_string(),
+            "linear(2,2),leaky_relu(-0)"
+        );
+        assert_eq!(
+            arch("linear(2,2),leaky_relu(1e-300),elu(-2.5e20),dropout(1e-5)").to_string(),
+            "linear(2,2),leaky_relu(1e-300),elu(-2.5e20),dropout(1e-5)"
+        );
+    }
+
+    #[test]
+    fn syntax_errors_point_at_the_fault() {
+        let usage = "linear takes 2 sizes (IN,OUT) and an optional bias=true|false";
+        assert_err("", 0, &["empty architecture"]);
+        assert_err("   ", 0, &["empty architecture"]);
+        assert_err(
+            "linear(4,8),,tanh",
+            12,
+            &["empty layer", "between the commas"],
+        );
+        assert_err("linear(4,8),", 11, &["trailing `,`"]);
+        assert_err("linear(4,8) , ", 12, &["trailing `,`"]);
+        assert_err(",tanh", 0, &["expected a layer name, found `,`"]);
+        assert_err(
+            "linear(4",
+            8,
+            &[
+                "expected `)` to close the `linear(` at character 6",
+                "found the end",
+            ],
+        );
+        assert_err("linear(4,8", 10, &["expected `)` to close the `linear(`"]);
+        assert_err("linear(4,bias=", 14, &["expected `)` to close"]);
+        assert_err("linear(4,8))", 11, &["unmatched `)`"]);
+        assert_err("tanh)", 4, &["unmatched `)`"]);
+        assert_err("(linear(4,8))", 0, &["expected a layer name, found `(`"]);
+        assert_err(
+            "linear((4,8))",
+            7,
+            &["expected an argument of `linear(`, found `(`"],
+        );
+        assert_err(
+            "linear(4 8)",
+            9,
+            &["expected `,` or `)` after an argument of `linear(`, found `8`"],
+        );
+        assert_err(
+            "linear(4,)",
+            9,
+            &["expected an argument after `,`, found `)`"],
+        );
+        assert_err(
+            "linear(4,8) tanh",
+            12,
+            &["expected `,` between layers, found `tanh`"],
+        );
+        assert_err(
+            "linear(4,8);tanh",
+            11,
+            &["expected `,` between layers, found `;`"],
+        );
+        assert_err("linear(4,8),4", 12, &["expected a layer name, found `4`"]);
+        assert_err(
+            "linear(4,=8)",
+            9,
+            &["expected an argument of `linear(`, found `=`"],
+        );
+        assert_err(
+            "linear(4,8,bias=)",
+            16,
+            &["expected a value after `bias=`, found `)`"],
+        );
+        assert_err(
+            "linear(4,8,1=2)",
+            11,
+            &["expected a keyword before `=`, found `1`"],
+        );
+        assert_err("linear(4)", 8, &[usage, "OUT is missing"]);
+        assert_err("linear()", 7, &[usage, "IN and OUT are missing"]);
+        assert_err("linear", 6, &[usage, "IN and OUT are missing"]);
+        assert_err("tanh,linear,tanh", 11, &[usage]);
+        assert_err("linear(bias=false)", 17, &["IN and OUT are missing"]);
+        assert_err(
+            "linear(4,8,16)",
+            11,
+            &[usage, "found an extra argument `16`"],
+        );
+        assert_err(
+            "linear(4,8,false)",
+            11,
+            &["extra argument `false`: write `bias=false`"],
+        );
+        assert_err(
+            "linear(4,8),tanh(1)",
+            17,
+            &["tanh takes no arguments; found an extra argument `1`"],
+        );
+        assert_err(
+            "linear(4,8),relu(inplace=true)",
+            17,
+            &["relu takes no arguments; found `inplace=`"],
+        );
+        assert_err("batchnorm", 9, &["batchnorm takes 1 size", "N is missing"]);
+        assert_err(
+            "linear(4,8),dropout(0.1,0.2)",
+            24,
+            &["dropout takes an optional probability P in [0, 1)"],
+        );
+        assert_err(
+            "linear(4,8,bais=false)",
+            11,
+            &[
+                "unknown keyword `bais` for linear; did you mean `bias`?",
+                "in_features, out_features, bias",
+            ],
+        );
+        assert_err(
+            "linear(4,8,in_features=4)",
+            11,
+            &["IN (`in_features`) of linear is given twice"],
+        );
+        assert_err(
+            "linear(4,8,bias=true,bias=false)",
+            21,
+            &["`bias` of linear is given twice"],
+        );
+        assert_err(
+            "linear(in_features=4, 8)",
+            22,
+            &["positional argument `8` after a keyword argument"],
+        );
+    }
+
+    #[test]
+    fn value_errors_point_at_the_value() {
+        assert_err(
+            "linear(4.5,8)",
+            7,
+            &["IN must be a positive integer, found `4.5`"],
+        );
+        assert_err(
+            "linear(4,-8)",
+            9,
+            &["OUT must be a positive integer, found `-8`"],
+        );
+        assert_err(
+            "linear(4,+8)",
+            9,
+            &["OUT must be a positive integer, found `+8`"],
+        );
+        assert_err("linear(0,8)", 7, &["IN must be at least 1, found 0"]);
+        assert_err(
+            "linear(in_features=x,out_features=8)",
+            19,
+            &["in_features must be a positive integer, found `x`"],
+        );
+        assert_err(
+            "linear(99999999999999999999999,8)",
+            7,
+            &["IN `99999999999999999999999` is too large"],
+        );
+        assert_err(
+            "linear(4,8,bias=yes)",
+            16,
+            &["bias must be true or false, found `yes`"],
+        );
+        assert_err(
+            "linear(4,8,bias=1)",
+            16,
+            &["bias must be true or false, found `1`"],
+        );
+        assert_err(
+            "linear(4,8),dropout(1)",
+            20,
+            &["P must be in [0, 1), found 1"],
+        );
+        assert_err(
+            "linear(4,8),dropout(-0.1)",
+            20,
+            &["P must be in [0, 1), found -0.1"],
+        );
+        assert_err(
+            "linear(4,8),dropout(p=1.5)",
+            22,
+            &["p must be in [0, 1), found 1.5"],
+        );
+        assert_err(
+            "linear(4,8),dropout(nan)",
+            20,
+            &["P must be finite, found `nan`"],
+        );
+        assert_err(
+            "linear(4,8),leaky_relu(inf)",
+            23,
+            &["SLOPE must be finite, found `inf`"],
+        );
+        assert_err(
+            "linear(4,8),leaky_relu(1e999)",
+            23,
+            &["SLOPE must be finite, found `1e999`"],
+        );
+        assert_err(
+            "linear(4,8),elu(fast)",
+            16,
+            &["ALPHA must be a number, found `fast`"],
+        );
+        // A negative slope is fine.
+        assert_eq!(
+            arch("linear(4,8),leaky_relu(-3)").layers()[1],
+            Layer::LeakyRelu { slope: -3.0 }
+        );
+    }
+
+    #[test]
+    fn unknown_layers_list_the_known_ones() {
+        let known = "known layers: linear, tanh, relu, sigmoid, gelu, softplus, elu, \
+                     leaky_relu, batchnorm, layernorm, dropout";
+        assert_err(
+            "tahn",
+            0,
+            &["unknown layer `tahn`; did you mean `tanh`?", known],
+        );
+        assert_err(
+            "linear(4,8),Tanh",
+            12,
+            &["unknown layer `Tanh`; layer names are lower-case: write `tanh`"],
+        );
+        assert_err(
+            "linear(4,8),BatchNorm1d(8)",
+            12,
+            &["did you mean `batchnorm`?"],
+        );
+        assert_err("linear(4,8),leakyrelu", 12, &["did you mean `leaky_relu`?"]);
+        assert_err(
+            "linear(4,8),conv2d(3,3)",
+            12,
+            &["unknown layer `conv2d`; known layers"],
+        );
+        let e = err("linear(4,8),conv2d(3,3)");
+        assert!(!e.message.contains("did you mean"), "{}", e.message);
+        // Offsets are in characters, not bytes.
+        assert_err("é,linear(4,8)", 0, &["unknown layer `é`"]);
+        assert_err(
+            "linear(4,8),\u{3000}\u{a0}foo",
+            14,
+            &["unknown layer `foo`"],
+        );
+        let e = err("linear(4,8),tanh,ö");
+        assert_eq!(e.position, 17);
+        assert!(e.to_string().contains(&format!("\n  {}^", " ".repeat(17))));
+    }
+
+    #[test]
+    fn widths_must_chain() {
+        let e = err("linear(4,8),linear(6,3)");
+        assert_eq!(e.position, 12);
+        assert_eq!(
+            e.message,
+            "layer 1 `linear(6,3)` takes 6 inputs but layer 0 `linear(4,8)` gives 8"
+        );
+        assert_err(
+            "linear(4,8),tanh,linear(6,3)",
+            17,
+            &["layer 2 `linear(6,3)` takes 6 inputs but layer 0 `linear(4,8)` gives 8"],
+        );
+        assert_err(
+            "linear(4,8),batchnorm(8),tanh, linear(1,3)",
+            31,
+            &["layer 3 `linear(1,3)` takes 1 input but layer 1 `batchnorm(8)` gives 8"],
+        );
+        assert_err(
+            "linear(4,8),tanh,batchnorm(6)",
+            17,
+            &["layer 2 `batchnorm(6)` normalises 6 features but layer 0 `linear(4,8)` gives 8"],
+        );
+        assert_err(
+            "layernorm(3),linear(4,2,bias=false)",
+            13,
+            &["layer 1 `linear(4,2,bias=false)` takes 4 inputs but layer 0 `layernorm(3)` gives 3"],
+        );
+        assert_err(
+            "tanh, relu, dropout(0.1)",
+            0,
+            &[
+                "no layer fixes the widths: the network needs a linear, batchnorm or layernorm layer",
+            ],
+        );
+        assert_err(" dropout", 1, &["no layer fixes the widths"]);
+    }
+
+    #[test]
+    fn parameter_count_overflow_is_an_error() {
+        let big = usize::MAX / 2;
+        assert_err(
+            &format!("linear({big},3)"),
+            0,
+            &["layer 0 `linear(", "brings the parameter count beyond"],
+        );
+        let half = 1usize << (usize::BITS / 2 - 1);
+        // Each layer fits; their sum does not.
+        let spec = format!(
+            "linear({half},{half},bias=false),tanh,linear({half},{half},bias=false),linear({half},{half},bias=false),linear({half},{half},bias=false),linear({half},{half},bias=false)"
+        );
+        assert!(Architecture::parse(&spec).is_err());
+        let e = err(&spec);
+        assert!(
+            e.message.contains("brings the parameter count beyond"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn new_checks_like_parse() {
+        let layers = vec![
+            Layer::Linear {
+                inputs: 2,
+                outputs: 3,
+                bias: true,
+            },
+            Layer::Elu { alpha: f64::NAN },
+        ];
+        let Err(Error::Parse(e)) = Architecture::new(layers) else {
+            panic!("NaN alpha accepted")
+        };
+        assert_eq!(e.expression, "linear(2,3),elu(NaN)");
+        assert_eq!(e.position, 16);
+        assert!(e.message.contains("ALPHA must be finite"), "{}", e.message);
+
+        let Err(Error::Parse(e)) = Architecture::new(vec![Layer::Dropout { p: 1.0 }]) else {
+            panic!("p = 1 accepted")
+        };
+        assert_eq!(e.message, "P must be in [0, 1), found 1");
+
+        assert!(Architecture::new(Vec::new()).is_err());
+    }
+
+    #[test]
+    fn error_renders_with_a_caret() {
+        let text = Architecture::parse("linear(4,8),,tanh")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            text.contains("\n  linear(4,8),,tanh\n              ^"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn table_defaults_match_types() {
+        for kind in KINDS {
+            for p in kind.params {
+                match (p.ty, p.default) {
+                    (_, None) => assert!(p.positional, "{}.{}", kind.name, p.keyword),
+                    (Ty::Bool, Some(Value::Bool(_))) => {}
+                    (Ty::Real | Ty::Probability, Some(Value::Real(_))) => {}
+                    (ty, default) => panic!("{}.{}: {ty:?} with {default:?}", kind.name, p.keyword),
+                }
+            }
+            assert!(kind.usage.starts_with(kind.name), "{}", kind.name);
+        }
+    }
+
+    #[test]
+    fn edit_distances() {
+        assert_eq!(edit_distance("tahn", "tanh"), 2);
+        assert_eq!(edit_distance("", "elu"), 3);
+        assert_eq!(edit_distance("leakyrelu", "leaky_relu"), 1);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
+
+    // -----------------------------------------------------------------------
+    // Property tests.
+
+    fn finite() -> impl Strategy<Value = f64> {
+        prop_oneof![
+            Just(0.01),
+            Just(1.0),
+            Just(0.5),
+            Just(-0.0),
+            -10.0..10.0f64,
+            prop::num::f64::NORMAL | prop::num::f64::SUBNORMAL | prop::num::f64::ZERO,
+        ]
+    }
+
+    fn probability() -> impl Strategy<Value = f64> {
+        prop_oneof![Just(0.5), Just(0.0), 0.0..1.0f64]
+    }
+
+    /// A valid architecture: layers that chain from a random input width.
+    fn architecture() -> impl Strategy<Value = Architecture> {
+        let step = (0u8..12, 1usize..40, any::<bool>(), finite(), probability());
+        (1usize..40, prop::collection::vec(step, 1..10)).prop_map(|(input, steps)| {
+            let mut width = input;
+            let mut layers = Vec::new();
+            for (k, n, bias, x, p) in steps {
+                layers.push(match k {
+                    0 => {
+                        let layer = Layer::Linear {
+                            inputs: width,
+                            outputs: n,
+                            bias,
+                        };
+                        width = n;
+                        layer
+                    }
+                    1 => Layer::Tanh,
+                    2 => Layer::Relu,
+                    3 => Layer::Sigmoid,
+                    4 => Layer::Gelu,
+                    5 => Layer::Softplus,
+                    6 => Layer::Elu { alpha: x },
+                    7 => Layer::LeakyRelu { slope: x },
+                    8 => Layer::BatchNorm { features: width },
+                    9 => Layer::LayerNorm { features: width },
+                    _ => Layer::Dropout { p },
+                });
+            }
+            if layers.iter().all(|l| l.input_width().is_none()) {
+                layers.push(Layer::Linear {
+                    inputs: width,
+                    outputs: 1,
+                    bias: true,
+                });
+            }
+            Architecture::new(layers.clone()).unwrap_or_else(|e| panic!("{layers:?} rejected: {e}"))
+        })
+    }
+
+    /// The spec with whitespace from `spaces` around each punctuation mark.
+    fn spaced(spec: &str, spaces: &[String]) -> String {
+        let mut out = String::new();
+        let mut k = 0;
+        for c in spec.chars() {
+            if matches!(c, '(' | ')' | ',' | '=') {
+                out.push_str(&spaces[k % spaces.len()]);
+                out.push(c);
+                out.push_str(&spaces[(k + 1) % spaces.len()]);
+                k += 2;
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    }
+
+    proptest! {
+        #[test]
+        fn display_parses_back(a in architecture()) {
+            let text = a.to_string();
+            let back = Architecture::parse(&text).unwrap();
+            prop_assert_eq!(&back, &a);
+            prop_assert_eq!(back.to_string(), text);
+            // Bit-exact floats, not just `==`.
+            for (x, y) in back.layers().iter().zip(a.layers()) {
+                prop_assert_eq!(format!("{x:?}"), format!("{y:?}"));
+            }
+        }
+
+        #[test]
+        fn whitespace_between_tokens_is_ignored(
+            a in architecture(),
+            spaces in prop::collection::vec("[ \t\n]{0,3}", 1..6),
+        ) {
+            let text = spaced(&a.to_string(), &spaces);
+            prop_assert_eq!(Architecture::parse(&text).unwrap(), a);
+        }
+
+        #[test]
+        fn parameters_tile_the_flat_vector(a in architecture()) {
+            let params = a.parameters();
+            let mut offset = 0;
+            let mut names = std::collections::HashSet::new();
+            for p in &params {
+                prop_assert_eq!(p.offset, offset);
+                prop_assert!(names.insert(p.name.clone()));
+                let prefix = format!("{}.", p.layer);
+                prop_assert!(p.name.starts_with(&prefix));
+                offset = p.range().end;
+            }
+            prop_assert_eq!(offset, a.n_params());
+            // Layer indices never decrease: named_parameters() order.
+            prop_assert!(params.windows(2).all(|w| w[0].layer <= w[1].layer));
+            let widths = a.layers().iter().scan(a.input_width(), |w, l| {
+                let given = *w;
+                *w = l.output_width(given);
+                Some((l.input_width(), given))
+            });
+            for (need, given) in widths {
+                prop_assert!(need.is_none_or(|n| n == given));
+            }
+        }
+
+        #[test]
+        fn random_strings_never_panic(src in "\\PC{0,40}") {
+            check_any(&src)?;
+        }
+
+        #[test]
+        fn spec_like_strings_never_panic(
+            words in prop::collection::vec(prop::sample::select(vec![
+                "linear", "tanh", "relu", "elu", "leaky_relu", "batchnorm", "layernorm",
+                "dropout", "gelu", "(", ")", ",", "=", " ", "bias", "true", "false", "p",
+                "in_features", "0", "1", "4", "8", "0.5", "-1", "1e999", "nan", "é",
+                "18446744073709551615", "4294967296",
+            ]), 0..16),
+        ) {
+            check_any(&words.concat())?;
+        }
+    }
+
+    /// Any string parses to an architecture that round-trips, or gives a
+    /// parse error with the caret inside (or just after) the text.
+    fn check_any(src: &str) -> std::result::Result<(), TestCaseError> {
+        match Architecture::parse(src) {
+            Ok(a) => {
+                prop_assert_eq!(Architecture::parse(&a.to_string()).unwrap(), a.clone());
+                let _ = (a.parameters(), a.buffers(), a.n_params(), a.output_width());
+            }
+            Err(Error::Parse(e)) => {
+                prop_assert!(e.position <= src.chars().count());
+                prop_assert_eq!(&e.expression, src);
+                let _ = e.to_string();
+            }
+            Err(other) => prop_assert!(false, "non-parse error {other:?}"),
+        }
+        Ok(())
+    }
+}
