@@ -1233,7 +1233,7 @@ impl Parser<'_> {
             let verb = if missing.len() == 1 { "is" } else { "are" };
             return Err(self.error(
                 missing_at,
-                format!("{}; {} {verb} missing", kind.usage, missing.join(" and ")),
+                format!("{} {verb} missing: {}", missing.join(" and "), kind.usage),
             ));
         }
         let values: Vec<Value> = kind
@@ -1266,10 +1266,10 @@ fn describe_param(param: &Param) -> String {
 fn unknown_layer(name: &str) -> String {
     let lower = name.to_lowercase();
     let hint = if lower != name && KINDS.iter().any(|k| k.name == lower) {
-        format!("; layer names are lower-case: write `{lower}`")
+        format!(" (layer names are lower-case: write `{lower}`)")
     } else {
         match closest(&lower, KINDS.iter().map(|k| k.name)) {
-            Some(near) => format!("; did you mean `{near}`?"),
+            Some(near) => format!(" (did you mean `{near}`?)"),
             None => String::new(),
         }
     };
@@ -1281,11 +1281,11 @@ fn unknown_layer(name: &str) -> String {
 
 fn unknown_keyword(kind: &Kind, keyword: &str) -> String {
     if kind.params.is_empty() {
-        return format!("{}; found `{keyword}=`", kind.usage);
+        return format!("unexpected `{keyword}=`: {}", kind.usage);
     }
     let keywords = kind.params.iter().map(|p| p.keyword);
     let hint = match closest(keyword, keywords.clone()) {
-        Some(near) => format!("; did you mean `{near}`?"),
+        Some(near) => format!(" (did you mean `{near}`?)"),
         None => String::new(),
     };
     format!(
@@ -1296,13 +1296,13 @@ fn unknown_keyword(kind: &Kind, keyword: &str) -> String {
 }
 
 fn extra_argument(kind: &Kind, value: &str) -> String {
-    let mut message = format!("{}; found an extra argument `{value}`", kind.usage);
+    let mut message = format!("extra argument `{value}`: {}", kind.usage);
     let bool_keyword = kind
         .params
         .iter()
         .find(|p| p.ty == Ty::Bool && !p.positional);
     if let (Some(param), Ok(_)) = (bool_keyword, convert(Ty::Bool, "", value)) {
-        message.push_str(&format!(": write `{}={value}`", param.keyword));
+        message.push_str(&format!("; write `{}={value}`", param.keyword));
     }
     message
 }
@@ -1778,29 +1778,33 @@ mod tests {
             &["expected a keyword before `=`, found `1`"],
         );
         assert_err("linear(4)", 8, &[usage, "OUT is missing"]);
+        assert_eq!(
+            err("linear(4)").message,
+            "OUT is missing: linear takes 2 sizes (IN,OUT) and an optional bias=true|false, \
+             e.g. `linear(4,8)` or `linear(4,8,bias=false)`"
+        );
         assert_err("linear()", 7, &[usage, "IN and OUT are missing"]);
         assert_err("linear", 6, &[usage, "IN and OUT are missing"]);
         assert_err("tanh,linear,tanh", 11, &[usage]);
         assert_err("linear(bias=false)", 17, &["IN and OUT are missing"]);
-        assert_err(
-            "linear(4,8,16)",
-            11,
-            &[usage, "found an extra argument `16`"],
-        );
+        assert_err("linear(4,8,16)", 11, &["extra argument `16`: ", usage]);
         assert_err(
             "linear(4,8,false)",
             11,
-            &["extra argument `false`: write `bias=false`"],
+            &[
+                "extra argument `false`: linear takes",
+                "; write `bias=false`",
+            ],
         );
         assert_err(
             "linear(4,8),tanh(1)",
             17,
-            &["tanh takes no arguments; found an extra argument `1`"],
+            &["extra argument `1`: tanh takes no arguments"],
         );
         assert_err(
             "linear(4,8),relu(inplace=true)",
             17,
-            &["relu takes no arguments; found `inplace=`"],
+            &["unexpected `inplace=`: relu takes no arguments"],
         );
         assert_err("batchnorm", 9, &["batchnorm takes 1 size", "N is missing"]);
         assert_err(
@@ -1812,7 +1816,7 @@ mod tests {
             "linear(4,8,bais=false)",
             11,
             &[
-                "unknown keyword `bais` for linear; did you mean `bias`?",
+                "unknown keyword `bais` for linear (did you mean `bias`?); its keywords are",
                 "in_features, out_features, bias",
             ],
         );
@@ -1920,12 +1924,15 @@ mod tests {
         assert_err(
             "tahn",
             0,
-            &["unknown layer `tahn`; did you mean `tanh`?", known],
+            &[
+                "unknown layer `tahn` (did you mean `tanh`?); known layers: ",
+                known,
+            ],
         );
         assert_err(
             "linear(4,8),Tanh",
             12,
-            &["unknown layer `Tanh`; layer names are lower-case: write `tanh`"],
+            &["unknown layer `Tanh` (layer names are lower-case: write `tanh`); known layers"],
         );
         assert_err(
             "linear(4,8),BatchNorm1d(8)",
