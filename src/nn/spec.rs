@@ -1296,13 +1296,13 @@ fn unknown_keyword(kind: &Kind, keyword: &str) -> String {
 }
 
 fn extra_argument(kind: &Kind, value: &str) -> String {
-    let mut message = format!("extra argument `{value}`: {}", kind.usage);
+    let message = format!("extra argument `{value}`: {}", kind.usage);
     let bool_keyword = kind
         .params
         .iter()
         .find(|p| p.ty == Ty::Bool && !p.positional);
     if let (Some(param), Ok(_)) = (bool_keyword, convert(Ty::Bool, "", value)) {
-        message.push_str(&format!("; write `{}={value}`", param.keyword));
+        return format!("{message}; write `{}={value}`", param.keyword);
     }
     message
 }
