@@ -143,7 +143,8 @@ impl Error {
     }
 }
 
-/// A parse error in a math expression, rendered with a caret under the fault.
+/// A parse error in a math expression or an architecture spec, rendered
+/// with a caret under the fault.
 ///
 /// # Examples
 ///
@@ -156,7 +157,9 @@ impl Error {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParseError {
-    /// The whole expression as given.
+    /// What was being parsed: "expression", "architecture", ….
+    pub subject: &'static str,
+    /// The whole input as given.
     pub expression: String,
     /// Character (not byte) offset of the fault in `expression`.
     pub position: usize,
@@ -169,8 +172,8 @@ impl fmt::Display for ParseError {
         let pad: String = " ".repeat(self.position);
         write!(
             f,
-            "cannot parse expression: {}\n  {}\n  {}^",
-            self.message, self.expression, pad
+            "cannot parse {}: {}\n  {}\n  {}^",
+            self.subject, self.message, self.expression, pad
         )
     }
 }

@@ -124,7 +124,7 @@ pub use data::*;
 pub use error::{Error, ParseError, Result};
 pub use expr::*;
 pub use functions::*;
-pub use nn::{Architecture, BufferSpec, Layer, ParameterSpec};
+pub use nn::*;
 pub use spectrum::*;
 
 /// The README's Rust examples, compiled and run as doctests.

@@ -158,13 +158,24 @@ pub fn hvp<O: Objective>(f: &O, x: &[f64], v: &[f64]) -> Result<Hvp> {
 pub fn hessian<O: Objective + Sync>(f: &O, x: &[f64]) -> Result<Hessian> {
     check_point(f, x)?;
     let n = x.len();
-    let (value, gradient, mut h) = match n {
+    let (value, gradient, h) = match n {
         0 => (f.eval(x), Vec::new(), DMatrix::zeros(0, 0)),
         1 => hessian_blocks::<1, O>(f, x),
         2 => hessian_blocks::<2, O>(f, x),
         3..=4 => hessian_blocks::<4, O>(f, x),
         _ => hessian_blocks::<8, O>(f, x),
     };
+    finish_hessian(value, gradient, h, x)
+}
+
+/// Checks a computed Hessian for NaN/inf, measures its asymmetry and
+/// symmetrises it.
+pub(crate) fn finish_hessian(
+    value: f64,
+    gradient: Vec<f64>,
+    mut h: DMatrix<f64>,
+    x: &[f64],
+) -> Result<Hessian> {
     check_finite("the objective's value", &[value], x)?;
     check_finite("the gradient", &gradient, x)?;
     check_finite("the Hessian", h.as_slice(), x)?;
@@ -282,7 +293,7 @@ fn check_point<O: Objective>(f: &O, x: &[f64]) -> Result<()> {
     Ok(())
 }
 
-fn check_finite(what: &str, values: &[f64], x: &[f64]) -> Result<()> {
+pub(crate) fn check_finite(what: &str, values: &[f64], x: &[f64]) -> Result<()> {
     match values.iter().position(|v| !v.is_finite()) {
         None => Ok(()),
         Some(i) => {

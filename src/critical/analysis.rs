@@ -9,8 +9,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::{
-    Classification, Objective, Result, Spectrum, Tolerances, classify, gradient, hessian,
-    symmetric_eigen, value,
+    Classification, Result, Spectrum, Tolerances, TwiceDifferentiable, classify, symmetric_eigen,
 };
 
 /// Settings of [`analyze`] beyond the tolerances.
@@ -149,7 +148,7 @@ pub struct Analysis {
 ///
 /// # Errors
 ///
-/// Those of [`gradient`], [`hessian`], [`symmetric_eigen`] and
+/// Those of the gradient, the Hessian, [`symmetric_eigen`] and
 /// [`classify`]: a point of the wrong dimension, NaN or infinity in the
 /// value or a derivative, an eigendecomposition that fails to converge.
 ///
@@ -166,17 +165,17 @@ pub struct Analysis {
 /// assert!((check.actual_change - (0.000025 - 0.005)).abs() < 1e-15);
 /// assert!((check.predicted_change + 0.005).abs() < 1e-15);
 /// ```
-pub fn analyze<O: Objective + Sync>(
-    f: &O,
+pub fn analyze<F: TwiceDifferentiable + ?Sized>(
+    f: &F,
     x: &[f64],
     settings: &AnalysisSettings,
 ) -> Result<Analysis> {
     let start = Instant::now();
-    let (f0, g) = gradient(f, x)?;
+    let (f0, g) = f.gradient(x)?;
     let gradient_s = start.elapsed().as_secs_f64();
 
     let t = Instant::now();
-    let h = hessian(f, x)?;
+    let h = f.hessian(x)?;
     let hessian_s = t.elapsed().as_secs_f64();
 
     let t = Instant::now();
@@ -212,8 +211,8 @@ pub fn analyze<O: Objective + Sync>(
     })
 }
 
-fn check_escape<O: Objective>(
-    f: &O,
+fn check_escape<F: TwiceDifferentiable + ?Sized>(
+    f: &F,
     x: &[f64],
     f0: f64,
     lambda: f64,
@@ -226,7 +225,7 @@ fn check_escape<O: Objective>(
             .zip(u.iter())
             .map(|(a, b)| a + sign * alpha * b)
             .collect();
-        Ok(value(f, &moved)? - f0)
+        Ok(f.value(&moved)? - f0)
     };
     let (plus, minus) = (step(1.0)?, step(-1.0)?);
     let (actual_change, sign) = if minus < plus {

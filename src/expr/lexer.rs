@@ -109,6 +109,7 @@ pub(super) fn tokenize(source: &str, chars: &[char]) -> Vec<Token> {
 /// A parse error in `source` at character `position`.
 pub(super) fn error(source: &str, position: usize, message: String) -> ParseError {
     ParseError {
+        subject: "expression",
         expression: source.to_string(),
         position,
         message,

@@ -1,4 +1,6 @@
-//! Neural networks: PyTorch `nn.Sequential` models written as one line.
+//! Neural networks: PyTorch `nn.Sequential` models written as one line,
+//! their layers and losses, and a network's loss on a data set as a
+//! twice-differentiable function of its parameters.
 //!
 //! An [`Architecture`] is parsed from a spec such as
 //! `linear(4,8),tanh,linear(8,3)`; its i-th item is index i of the
@@ -8,8 +10,19 @@
 //! [`Architecture::buffers`] the BatchNorm running statistics, which are not
 //! parameters.
 //!
-//! `spec` holds the layer list, its syntax, parser and canonical form.
+//! - `spec`: the layer list, its syntax, parser and canonical form;
+//! - `kernel`: row-major matrices and GEMM over dual scalars;
+//! - `layers`, `loss`: forward and backward passes, written once over the scalar;
+//! - `network`: [`Network`] (from a checkpoint) and [`NetworkObjective`].
 
+mod kernel;
+mod layers;
+mod loss;
+mod network;
 mod spec;
 
+pub use kernel::KernelScalar;
+pub use layers::BatchNormMode;
+pub use loss::Loss;
+pub use network::{META_ARCH, META_DATA, META_LOSS, Network, NetworkObjective, NetworkOptions};
 pub use spec::{Architecture, BufferSpec, Layer, ParameterSpec};

@@ -1001,6 +1001,7 @@ impl Parser<'_> {
 
     fn error(&self, position: usize, message: String) -> ParseError {
         ParseError {
+            subject: "architecture",
             expression: self.source.to_string(),
             position,
             message,

@@ -1,0 +1,485 @@
+//! A network (architecture, parameters, buffers) and its loss on a data
+//! set as a [`TwiceDifferentiable`] function of the parameters.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use nalgebra::{DMatrix, DVector};
+use num_dual::{Dual64, DualSVec64};
+use rayon::prelude::*;
+
+use super::kernel::{KernelScalar, Matrix};
+use super::layers::{self, BatchNormMode, Cache, Input, Slots};
+use super::loss::{Loss, Targets, loss_and_gradient};
+use crate::ad::{check_finite, finish_hessian};
+use crate::{
+    Architecture, Checkpoint, Dataset, Error, Hessian, Hvp, Layer, Result, Tensor,
+    TwiceDifferentiable,
+};
+
+/// Metadata key of the architecture in saddlescope's own checkpoints.
+pub const META_ARCH: &str = "saddlescope.arch";
+/// Metadata key of the loss in saddlescope's own checkpoints.
+pub const META_LOSS: &str = "saddlescope.loss";
+/// Metadata key of the data description in saddlescope's own checkpoints.
+pub const META_DATA: &str = "saddlescope.data";
+
+/// A feed-forward network: its architecture, its flat parameter vector in
+/// PyTorch `named_parameters()` order, and its buffers (BatchNorm running
+/// statistics), which are not parameters.
+///
+/// # Examples
+///
+/// ```
+/// use saddlescope::{Architecture, Network};
+/// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/mlp/iris_4-8-3_tanh.safetensors");
+/// let arch = Architecture::parse("linear(4,8),tanh,linear(8,3)").unwrap();
+/// let net = Network::read(path, Some(&arch)).unwrap();
+/// assert_eq!(net.params().len(), 67);
+/// ```
+#[derive(Debug, Clone)]
+pub struct Network {
+    arch: Architecture,
+    params: DVector<f64>,
+    checkpoint: Checkpoint,
+}
+
+impl Network {
+    /// Reads a safetensors checkpoint. The architecture may be omitted for
+    /// checkpoints written by saddlescope, which store it in their metadata.
+    ///
+    /// # Errors
+    ///
+    /// A missing or undecodable file; no architecture given or stored; a
+    /// missing, unexpected or wrongly shaped tensor (named with the
+    /// expected and found shapes).
+    pub fn read(path: impl AsRef<Path>, arch: Option<&Architecture>) -> Result<Network> {
+        let path = path.as_ref();
+        let checkpoint = Checkpoint::read(path)?;
+        let arch = match arch {
+            Some(a) => a.clone(),
+            None => match checkpoint.metadata().get(META_ARCH) {
+                Some(spec) => spec.parse()?,
+                None => {
+                    return Err(Error::Checkpoint {
+                        path: path.display().to_string(),
+                        message: "no architecture given and none stored in the checkpoint's \
+                                  metadata; pass --arch, e.g. --arch \"linear(4,8),tanh,linear(8,3)\""
+                            .into(),
+                    });
+                }
+            },
+        };
+        Network::from_checkpoint(checkpoint, arch)
+    }
+
+    /// A network from a checkpoint already in memory.
+    ///
+    /// # Errors
+    ///
+    /// A missing, unexpected or wrongly shaped tensor.
+    pub fn from_checkpoint(checkpoint: Checkpoint, arch: Architecture) -> Result<Network> {
+        let mut expected: Vec<(String, Vec<usize>)> = arch
+            .parameters()
+            .into_iter()
+            .map(|p| (p.name, p.shape))
+            .collect();
+        expected.extend(arch.buffers().into_iter().map(|b| (b.name, b.shape)));
+        checkpoint.check_tensors(&expected, |_| false)?;
+        let names: Vec<String> = arch.parameters().into_iter().map(|p| p.name).collect();
+        let params = checkpoint.flatten(&names)?;
+        Ok(Network {
+            arch,
+            params,
+            checkpoint,
+        })
+    }
+
+    /// The architecture.
+    pub fn arch(&self) -> &Architecture {
+        &self.arch
+    }
+
+    /// The flat parameter vector (PyTorch `named_parameters()` order).
+    pub fn params(&self) -> &DVector<f64> {
+        &self.params
+    }
+
+    /// The state dict (parameters and buffers) as a checkpoint, with the
+    /// architecture in its metadata.
+    pub fn checkpoint(&self) -> &Checkpoint {
+        &self.checkpoint
+    }
+
+    /// A buffer tensor by name (e.g. `1.running_mean`).
+    pub fn buffer(&self, name: &str) -> Option<&Tensor> {
+        self.checkpoint.get(name)
+    }
+
+    /// Per layer: where its parameters sit, and BatchNorm's running statistics.
+    fn slots(&self) -> Result<Vec<Slots>> {
+        let mut slots = vec![Slots::default(); self.arch.layers().len()];
+        for p in self.arch.parameters() {
+            let s = &mut slots[p.layer];
+            if p.name.ends_with(".weight") {
+                s.weight = Some(p.offset);
+            } else {
+                s.bias = Some(p.offset);
+            }
+        }
+        for (i, layer) in self.arch.layers().iter().enumerate() {
+            if let Layer::BatchNorm { .. } = layer {
+                let get = |what: &str| -> Result<Vec<f64>> {
+                    let name = format!("{i}.{what}");
+                    let t = self
+                        .checkpoint
+                        .get(&name)
+                        .ok_or_else(|| Error::Checkpoint {
+                            path: self.checkpoint.source_name().into(),
+                            message: format!("missing buffer `{name}`"),
+                        })?;
+                    Ok(t.data.clone())
+                };
+                slots[i].running = Some((get("running_mean")?, get("running_var")?));
+            }
+        }
+        Ok(slots)
+    }
+}
+
+/// How a network's loss is evaluated.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct NetworkOptions {
+    /// BatchNorm's mode.
+    pub batch_norm: BatchNormMode,
+    /// Weight of the added (λ/2)·‖θ‖².
+    pub l2: f64,
+}
+
+impl Default for NetworkOptions {
+    fn default() -> Self {
+        NetworkOptions {
+            batch_norm: BatchNormMode::Eval,
+            l2: 0.0,
+        }
+    }
+}
+
+/// Rows per chunk when rows are processed in parallel. Fixed, so the
+/// summation order — and the result — does not depend on the thread count.
+const CHUNK_ROWS: usize = 256;
+
+/// Hessian columns per forward-over-reverse sweep.
+const LANES: usize = 16;
+
+/// A network's mean loss on a data set, as a function of its parameters:
+/// value, gradient (one reverse sweep), Hessian-vector product (one
+/// forward-over-reverse sweep over `Dual64`) and full Hessian (sweeps over
+/// `DualSVec64<16>`, parallel over column blocks).
+pub struct NetworkObjective {
+    arch: Architecture,
+    slots: Vec<Slots>,
+    /// (inputs, targets) per chunk of rows; one chunk when BatchNorm uses
+    /// batch statistics.
+    chunks: Vec<(Matrix<f64>, Targets)>,
+    rows: usize,
+    loss: Loss,
+    options: NetworkOptions,
+    params: DVector<f64>,
+}
+
+impl NetworkObjective {
+    /// The loss of `network` on `data`.
+    ///
+    /// # Errors
+    ///
+    /// Data whose feature count differs from the network's input width,
+    /// labels that do not fit the loss and the output width, a negative or
+    /// non-finite l2.
+    pub fn new(
+        network: &Network,
+        data: &Dataset,
+        loss: Loss,
+        options: NetworkOptions,
+    ) -> Result<NetworkObjective> {
+        let arch = network.arch().clone();
+        if data.features() != arch.input_width() {
+            return Err(Error::DimensionMismatch {
+                what: format!("data set {} for the network `{arch}`", data.source()),
+                expected: format!("{} feature columns", arch.input_width()),
+                found: format!("{}", data.features()),
+            });
+        }
+        if !(options.l2.is_finite() && options.l2 >= 0.0) {
+            return Err(Error::InvalidSetting {
+                name: "l2".into(),
+                message: format!("expected a finite number ≥ 0, got {}", options.l2),
+            });
+        }
+        let targets = Targets::new(loss, data, arch.output_width())?;
+        let inputs = {
+            let x = data.inputs();
+            let (rows, cols) = (x.nrows(), x.ncols());
+            Matrix::new(
+                rows,
+                cols,
+                (0..rows * cols).map(|k| x[(k / cols, k % cols)]).collect(),
+            )
+        };
+        let rows = inputs.rows;
+        if rows == 0 {
+            return Err(Error::InvalidInput(format!(
+                "data set {} has no rows",
+                data.source()
+            )));
+        }
+        let batch_coupled = options.batch_norm == BatchNormMode::Train
+            && arch
+                .layers()
+                .iter()
+                .any(|l| matches!(l, Layer::BatchNorm { .. }));
+        let chunk = if batch_coupled { rows } else { CHUNK_ROWS };
+        let chunks = (0..rows)
+            .step_by(chunk)
+            .map(|start| {
+                let end = (start + chunk).min(rows);
+                (
+                    inputs.rows_range(start, end),
+                    targets.rows_range(start, end),
+                )
+            })
+            .collect();
+        Ok(NetworkObjective {
+            slots: network.slots()?,
+            arch,
+            chunks,
+            rows,
+            loss,
+            options,
+            params: network.params().clone(),
+        })
+    }
+
+    /// The network's own parameters (where the checkpoint put them).
+    pub fn params(&self) -> &DVector<f64> {
+        &self.params
+    }
+
+    /// The loss function.
+    pub fn loss_fn(&self) -> Loss {
+        self.loss
+    }
+
+    /// The number of data rows.
+    pub fn rows(&self) -> usize {
+        self.rows
+    }
+
+    /// The full Hessian, reporting progress as (column blocks done, total).
+    ///
+    /// # Errors
+    ///
+    /// A point of the wrong dimension, or NaN/inf in a result.
+    pub fn hessian_with_progress(
+        &self,
+        theta: &[f64],
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> Result<Hessian> {
+        self.check(theta)?;
+        let n = theta.len();
+        let blocks = n.div_ceil(LANES);
+        let done = AtomicUsize::new(0);
+        let results: Vec<(f64, Vec<f64>, Vec<[f64; LANES]>)> = (0..blocks)
+            .into_par_iter()
+            .map(|b| {
+                let first = b * LANES;
+                let seeded: Vec<DualSVec64<LANES>> = theta
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &t)| {
+                        let lane = i.wrapping_sub(first);
+                        if lane < LANES {
+                            DualSVec64::<LANES>::from_re(t).derivative(lane)
+                        } else {
+                            DualSVec64::<LANES>::from_re(t)
+                        }
+                    })
+                    .collect();
+                let (value, grad) = self.sweep_sequential(&seeded);
+                let rows = grad
+                    .iter()
+                    .map(|g| std::array::from_fn(|k| g.lane(k)))
+                    .collect();
+                progress(done.fetch_add(1, Ordering::Relaxed) + 1, blocks);
+                (value.re, grad.iter().map(|g| g.re).collect(), rows)
+            })
+            .collect();
+        let mut h = DMatrix::zeros(n, n);
+        for (b, (_, _, rows)) in results.iter().enumerate() {
+            for (i, row) in rows.iter().enumerate() {
+                for (lane, &v) in row.iter().enumerate() {
+                    let j = b * LANES + lane;
+                    if j < n {
+                        h[(i, j)] = v;
+                    }
+                }
+            }
+        }
+        let (value, gradient, _) = results.into_iter().next().ok_or_else(|| {
+            Error::InvalidInput("a network without parameters has no Hessian".into())
+        })?;
+        finish_hessian(value, gradient, h, theta)
+    }
+
+    fn check(&self, theta: &[f64]) -> Result<()> {
+        if theta.len() != self.arch.n_params() {
+            return Err(Error::DimensionMismatch {
+                what: format!("parameters of `{}`", self.arch),
+                expected: format!("{} values", self.arch.n_params()),
+                found: format!("{}", theta.len()),
+            });
+        }
+        check_finite("the parameters", theta, &[])
+    }
+
+    /// Loss and gradient over all chunks, in parallel; summed in chunk order.
+    fn sweep_parallel<S: KernelScalar>(&self, theta: &[S]) -> (S, Vec<S>) {
+        let parts: Vec<(S, Vec<S>)> = self
+            .chunks
+            .par_iter()
+            .map(|(x, t)| self.sweep_chunk(theta, x, t))
+            .collect();
+        self.reduce(theta, parts)
+    }
+
+    /// Loss and gradient over all chunks, one after the other (inside a
+    /// parallel Hessian block).
+    fn sweep_sequential<S: KernelScalar>(&self, theta: &[S]) -> (S, Vec<S>) {
+        let parts = self
+            .chunks
+            .iter()
+            .map(|(x, t)| self.sweep_chunk(theta, x, t))
+            .collect();
+        self.reduce(theta, parts)
+    }
+
+    fn reduce<S: KernelScalar>(&self, theta: &[S], parts: Vec<(S, Vec<S>)>) -> (S, Vec<S>) {
+        let mut value = S::zero();
+        let mut grad = vec![S::zero(); theta.len()];
+        for (v, g) in parts {
+            value += v;
+            for (a, b) in grad.iter_mut().zip(g) {
+                *a += b;
+            }
+        }
+        let l2 = self.options.l2;
+        if l2 > 0.0 {
+            value += theta.iter().map(|&t| t * t).sum::<S>() * (0.5 * l2);
+            for (g, &t) in grad.iter_mut().zip(theta) {
+                *g += t * l2;
+            }
+        }
+        (value, grad)
+    }
+
+    /// Forward and backward over one chunk of rows.
+    fn sweep_chunk<S: KernelScalar>(
+        &self,
+        theta: &[S],
+        x: &Matrix<f64>,
+        targets: &Targets,
+    ) -> (S, Vec<S>) {
+        let layers = self.arch.layers();
+        let bn = self.options.batch_norm;
+        // Only a Linear layer takes the data as f64; lift it otherwise.
+        let lifted = (!matches!(layers[0], Layer::Linear { .. })).then(|| x.map(S::from));
+        let mut outputs: Vec<Matrix<S>> = Vec::with_capacity(layers.len());
+        let mut caches: Vec<Cache<S>> = Vec::with_capacity(layers.len());
+        for (i, layer) in layers.iter().enumerate() {
+            let input = match (i, &lifted) {
+                (0, None) => Input::Data(x),
+                (0, Some(l)) => Input::Value(l),
+                _ => Input::Value(&outputs[i - 1]),
+            };
+            let (y, cache) = layers::forward(layer, &self.slots[i], theta, &input, bn);
+            outputs.push(y);
+            caches.push(cache);
+        }
+        let z = outputs.last().expect("an architecture has layers");
+        let (value, mut d) = loss_and_gradient(self.loss, z, targets, self.rows);
+        let mut grad = vec![S::zero(); theta.len()];
+        for i in (0..layers.len()).rev() {
+            let input = match (i, &lifted) {
+                (0, None) => Input::Data(x),
+                (0, Some(l)) => Input::Value(l),
+                _ => Input::Value(&outputs[i - 1]),
+            };
+            let need_input = i > 0;
+            match layers::backward(
+                &layers[i],
+                &self.slots[i],
+                theta,
+                &input,
+                &caches[i],
+                d,
+                &mut grad,
+                bn,
+                need_input,
+            ) {
+                Some(next) => d = next,
+                None => break,
+            }
+        }
+        (value, grad)
+    }
+}
+
+impl TwiceDifferentiable for NetworkObjective {
+    fn dim(&self) -> usize {
+        self.arch.n_params()
+    }
+
+    fn value(&self, theta: &[f64]) -> Result<f64> {
+        self.gradient(theta).map(|(v, _)| v)
+    }
+
+    fn gradient(&self, theta: &[f64]) -> Result<(f64, DVector<f64>)> {
+        self.check(theta)?;
+        let (value, grad) = self.sweep_parallel(theta);
+        check_finite("the loss", &[value], theta)?;
+        check_finite("the gradient", &grad, theta)?;
+        Ok((value, DVector::from_vec(grad)))
+    }
+
+    fn hvp(&self, theta: &[f64], v: &[f64]) -> Result<Hvp> {
+        self.check(theta)?;
+        if v.len() != theta.len() {
+            return Err(Error::DimensionMismatch {
+                what: "direction v of the Hessian-vector product".into(),
+                expected: format!("{} values", theta.len()),
+                found: format!("{}", v.len()),
+            });
+        }
+        check_finite("the direction v", v, theta)?;
+        let seeded: Vec<Dual64> = theta
+            .iter()
+            .zip(v)
+            .map(|(&a, &b)| Dual64::new(a, b))
+            .collect();
+        let (value, grad) = self.sweep_parallel(&seeded);
+        let gradient: Vec<f64> = grad.iter().map(|g| g.re).collect();
+        let product: Vec<f64> = grad.iter().map(|g| g.eps).collect();
+        check_finite("the loss", &[value.re], theta)?;
+        check_finite("the gradient", &gradient, theta)?;
+        check_finite("the Hessian-vector product", &product, theta)?;
+        Ok(Hvp {
+            value: value.re,
+            gradient: DVector::from_vec(gradient),
+            product: DVector::from_vec(product),
+        })
+    }
+
+    fn hessian(&self, theta: &[f64]) -> Result<Hessian> {
+        self.hessian_with_progress(theta, &|_, _| {})
+    }
+}
