@@ -246,3 +246,250 @@ fn bad_settings_and_usage_exit_with_2() {
     ]);
     usage_error(&["frobnicate"]);
 }
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/mlp");
+const DATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data");
+const IRIS_ARCH: &str = "linear(4,8),tanh,linear(8,3)";
+
+fn iris_ckpt() -> String {
+    format!("{FIXTURES}/iris_4-8-3_tanh.safetensors")
+}
+
+fn iris_csv() -> String {
+    format!("{DATA}/iris.csv")
+}
+
+fn temp(name: &str) -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("saddlescope-cli-{}-{name}", std::process::id()))
+}
+
+#[test]
+fn classify_checkpoint_json_extends_the_contract() {
+    let j = json(&[
+        "classify",
+        "--checkpoint",
+        &iris_ckpt(),
+        "--arch",
+        IRIS_ARCH,
+        "--data",
+        &iris_csv(),
+        "--json",
+    ]);
+    let meta: Value = serde_json::from_str(
+        &std::fs::read_to_string(format!("{FIXTURES}/iris_4-8-3_tanh.json")).unwrap(),
+    )
+    .unwrap();
+    let want = meta["expected"]["loss"].as_f64().unwrap();
+    assert!((j["loss"].as_f64().unwrap() - want).abs() <= 1e-12 * want);
+    assert_eq!(j["n_params"], 67);
+    assert_eq!(j["loss_fn"], "cross-entropy");
+    assert_eq!(j["arch"], IRIS_ARCH);
+    assert_eq!(j["dataset"]["rows"], 150);
+    assert!(j["dataset"]["path"].as_str().unwrap().ends_with("iris.csv"));
+    assert_eq!(j["eigenvalues"].as_array().unwrap().len(), 67);
+    // ‖∇L‖ = 0.086 at this checkpoint: training had not reached a critical point.
+    assert_eq!(j["verdict"], "not_critical");
+    for t in ["gradient_s", "hessian_s", "eigen_s", "total_s"] {
+        assert!(j["timings"][t].as_f64().is_some(), "timings.{t}");
+    }
+}
+
+#[test]
+fn saddlescope_checkpoints_load_without_arch() {
+    use saddlescope::{Architecture, Network};
+    let net = Network::read(iris_ckpt(), Some(&Architecture::parse(IRIS_ARCH).unwrap())).unwrap();
+    let path = temp("own.safetensors");
+    net.save(&path, &[("saddlescope.loss", "cross-entropy")])
+        .unwrap();
+    let j = json(&[
+        "classify",
+        "--checkpoint",
+        path.to_str().unwrap(),
+        "--data",
+        &iris_csv(),
+        "--json",
+    ]);
+    assert_eq!(j["arch"], IRIS_ARCH);
+    assert_eq!(j["n_params"], 67);
+    // Read back, the same bits.
+    let back = Network::read(&path, None).unwrap();
+    assert_eq!(back.params().as_slice(), net.params().as_slice());
+    std::fs::remove_file(path).unwrap();
+}
+
+#[test]
+fn a_checkpoint_without_arch_metadata_needs_arch() {
+    let err = usage_error(&[
+        "classify",
+        "--checkpoint",
+        &iris_ckpt(),
+        "--data",
+        &iris_csv(),
+    ]);
+    assert!(err.contains("--arch"), "{err}");
+}
+
+#[test]
+fn checkpoint_errors_name_tensors_and_shapes() {
+    let err = usage_error(&[
+        "classify",
+        "--checkpoint",
+        &iris_ckpt(),
+        "--arch",
+        "linear(4,9),tanh,linear(9,3)",
+        "--data",
+        &iris_csv(),
+    ]);
+    assert!(
+        err.contains("0.weight") && err.contains("[9, 4]") && err.contains("[8, 4]"),
+        "{err}"
+    );
+    let err = usage_error(&[
+        "classify",
+        "--checkpoint",
+        "/nonexistent/model.safetensors",
+        "--arch",
+        IRIS_ARCH,
+        "--data",
+        &iris_csv(),
+    ]);
+    assert!(err.contains("/nonexistent/model.safetensors"), "{err}");
+    let err = usage_error(&[
+        "classify",
+        "--checkpoint",
+        &iris_ckpt(),
+        "--arch",
+        "linear(4,8),tahn,linear(8,3)",
+        "--data",
+        &iris_csv(),
+    ]);
+    assert!(err.contains("tahn") && err.contains('^'), "{err}");
+}
+
+#[test]
+fn data_errors_name_the_problem() {
+    // The iris network on digits: 64 features for a 4-input network.
+    let err = usage_error(&[
+        "classify",
+        "--checkpoint",
+        &iris_ckpt(),
+        "--arch",
+        IRIS_ARCH,
+        "--data",
+        &format!("{DATA}/digits.csv"),
+    ]);
+    assert!(
+        err.contains("4 feature columns") && err.contains("64"),
+        "{err}"
+    );
+    // A NaN cell.
+    let bad = temp("nan.csv");
+    std::fs::write(&bad, "a,b,c,d,label\n1,2,3,4,0\n1,NaN,3,4,1\n").unwrap();
+    let err = usage_error(&[
+        "classify",
+        "--checkpoint",
+        &iris_ckpt(),
+        "--arch",
+        IRIS_ARCH,
+        "--data",
+        bad.to_str().unwrap(),
+    ]);
+    assert!(
+        err.contains("line 3") && err.contains("column `b`") && err.contains("NaN"),
+        "{err}"
+    );
+    // A label out of range for 3 outputs.
+    std::fs::write(&bad, "a,b,c,d,label\n1,2,3,4,0\n1,2,3,4,3\n").unwrap();
+    let err = usage_error(&[
+        "classify",
+        "--checkpoint",
+        &iris_ckpt(),
+        "--arch",
+        IRIS_ARCH,
+        "--data",
+        bad.to_str().unwrap(),
+    ]);
+    assert!(err.contains("label 3 is out of range"), "{err}");
+    std::fs::remove_file(bad).unwrap();
+    // Missing --data, --at with a checkpoint, an unknown loss.
+    let err = usage_error(&[
+        "classify",
+        "--checkpoint",
+        &iris_ckpt(),
+        "--arch",
+        IRIS_ARCH,
+    ]);
+    assert!(err.contains("--data is required"), "{err}");
+    let err = usage_error(&[
+        "classify",
+        "--checkpoint",
+        &iris_ckpt(),
+        "--arch",
+        IRIS_ARCH,
+        "--data",
+        &iris_csv(),
+        "--at",
+        "0",
+    ]);
+    assert!(err.contains("--at is for --expr"), "{err}");
+    usage_error(&[
+        "classify",
+        "--checkpoint",
+        &iris_ckpt(),
+        "--arch",
+        IRIS_ARCH,
+        "--data",
+        &iris_csv(),
+        "--loss",
+        "hinge",
+    ]);
+}
+
+#[test]
+fn a_dense_hessian_above_the_budget_is_refused() {
+    let err = usage_error(&[
+        "classify",
+        "--checkpoint",
+        &format!("{FIXTURES}/digits_64-32-10_tanh.safetensors"),
+        "--arch",
+        "linear(64,32),tanh,linear(32,10)",
+        "--data",
+        &format!("{DATA}/digits.csv"),
+        "--max-dense-params",
+        "1000",
+    ]);
+    assert!(
+        err.contains("2410 parameters") && err.contains("--max-dense-params"),
+        "{err}"
+    );
+}
+
+#[test]
+fn builtin_data_sets_work_where_a_csv_does() {
+    use saddlescope::{Architecture, Network};
+    // A 2-input network for builtin:moons, saved by saddlescope with zero weights.
+    let arch = Architecture::parse("linear(2,3),tanh,linear(3,2)").unwrap();
+    let mut ckpt = saddlescope::Checkpoint::new();
+    for p in arch.parameters() {
+        let n = p.shape.iter().product();
+        ckpt.insert(
+            p.name,
+            saddlescope::Tensor::new(p.shape, vec![0.1; n]).unwrap(),
+        );
+    }
+    let net = Network::from_checkpoint(ckpt, arch).unwrap();
+    let path = temp("moons.safetensors");
+    net.save(&path, &[]).unwrap();
+    let j = json(&[
+        "classify",
+        "--checkpoint",
+        path.to_str().unwrap(),
+        "--data",
+        "builtin:moons",
+        "--standardize",
+        "--json",
+    ]);
+    assert_eq!(j["n_params"], 17);
+    assert!(j["dataset"]["standardization"]["mean"].is_array());
+    std::fs::remove_file(path).unwrap();
+}

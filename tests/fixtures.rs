@@ -188,3 +188,54 @@ fn results_are_the_same_at_one_and_two_threads() {
     assert_eq!(one.0.1.as_slice(), two.0.1.as_slice());
     assert_eq!(one.1.matrix.as_slice(), two.1.matrix.as_slice());
 }
+
+/// An f32 copy of a fixture (written with the safetensors crate, as PyTorch
+/// would for a float32 model) loads, widened to f64, and agrees to f32
+/// accuracy.
+#[test]
+fn an_f32_copy_of_a_fixture_agrees_to_f32_accuracy() {
+    use safetensors::tensor::{Dtype, TensorView};
+    let (f64_obj, meta) = objective("iris_4-8-3_tanh", BatchNormMode::Eval);
+    let source = Network::read(
+        format!("{FIXTURES}/iris_4-8-3_tanh.safetensors"),
+        Some(&Architecture::parse(meta["arch"].as_str().unwrap()).unwrap()),
+    )
+    .unwrap();
+    let tensors: Vec<(String, Vec<usize>, Vec<u8>)> = source
+        .checkpoint()
+        .iter()
+        .map(|(name, t)| {
+            let bytes = t
+                .data
+                .iter()
+                .flat_map(|&v| (v as f32).to_le_bytes())
+                .collect();
+            (name.to_string(), t.shape.clone(), bytes)
+        })
+        .collect();
+    let views: Vec<(String, TensorView<'_>)> = tensors
+        .iter()
+        .map(|(n, s, b)| {
+            (
+                n.clone(),
+                TensorView::new(Dtype::F32, s.clone(), b).unwrap(),
+            )
+        })
+        .collect();
+    let path = std::env::temp_dir().join(format!(
+        "saddlescope-f32-{}.safetensors",
+        std::process::id()
+    ));
+    safetensors::serialize_to_file(views, None, &path).unwrap();
+    let arch = Architecture::parse(meta["arch"].as_str().unwrap()).unwrap();
+    let net = Network::read(&path, Some(&arch)).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    let data = Dataset::from_csv(format!("{DATA}/iris.csv"), &CsvOptions::default()).unwrap();
+    let f32_obj =
+        NetworkObjective::new(&net, &data, Loss::CrossEntropy, NetworkOptions::default()).unwrap();
+    let (l32, g32) = f32_obj.gradient(f32_obj.params().as_slice()).unwrap();
+    let (l64, g64) = f64_obj.gradient(f64_obj.params().as_slice()).unwrap();
+    assert!((l32 - l64).abs() <= 1e-6 * l64, "{l32} vs {l64}");
+    assert!(rel(g32.as_slice(), g64.as_slice()) <= 1e-5);
+    assert!(l32 != l64, "the copy really is rounded to f32");
+}

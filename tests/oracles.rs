@@ -48,7 +48,7 @@ fn check<O: Objective + Sync>(f: &O, x: &[f64], v: &[f64]) -> Result<(), TestCas
         "Hessian {} vs {h0}",
         h.matrix
     );
-    prop_assert!(h.asymmetry <= 1e-12, "asymmetry {}", h.asymmetry);
+    prop_assert!(h.asymmetry <= 1e-10, "asymmetry {}", h.asymmetry);
 
     let r = hvp(f, x, v).map_err(|e| TestCaseError::fail(e.to_string()))?;
     let hv0 = &h0 * DVector::from_column_slice(v);
@@ -92,12 +92,21 @@ fn check<O: Objective + Sync>(f: &O, x: &[f64], v: &[f64]) -> Result<(), TestCas
     Ok(())
 }
 
+/// Fixed seeds: CI sees the same cases every run (set PROPTEST_RNG_SEED
+/// or change the seed to explore others).
+fn seeded(cases: u32) -> ProptestConfig {
+    ProptestConfig {
+        rng_seed: proptest::test_runner::RngSeed::Fixed(20261126),
+        ..ProptestConfig::with_cases(cases)
+    }
+}
+
 fn coordinates(n: usize) -> impl Strategy<Value = Vec<f64>> {
     proptest::collection::vec(-2.0f64..2.0, n)
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(64))]
+    #![proptest_config(seeded(64))]
 
     #[test]
     fn every_builtin_agrees_with_both_oracles(
@@ -148,7 +157,7 @@ fn expression() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
+    #![proptest_config(seeded(512))]
 
     #[test]
     fn random_expressions_agree_with_both_oracles(

@@ -47,6 +47,20 @@ pub trait TwiceDifferentiable {
     ///
     /// A point of the wrong dimension, or a non-finite result.
     fn hessian(&self, x: &[f64]) -> Result<Hessian>;
+    /// The Hessian, reporting progress as (units done, total units).
+    ///
+    /// # Errors
+    ///
+    /// As [`hessian`](Self::hessian).
+    fn hessian_with_progress(
+        &self,
+        x: &[f64],
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> Result<Hessian> {
+        let h = self.hessian(x)?;
+        progress(1, 1);
+        Ok(h)
+    }
 }
 
 impl<O: Objective + Sync> TwiceDifferentiable for O {

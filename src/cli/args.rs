@@ -20,8 +20,10 @@ pub enum Command {
     #[command(after_help = "Examples:\n  \
         saddlescope classify --expr \"x^2 - y^2\" --at 0,0\n  \
         saddlescope classify --function himmelblau --at -0.270845,-0.923039\n  \
-        saddlescope classify --expr \"x^3 - 3*x*y^2\" --at 0,0 --json")]
-    Classify(ClassifyArgs),
+        saddlescope classify --expr \"x^3 - 3*x*y^2\" --at 0,0 --json\n  \
+        saddlescope classify --checkpoint model.safetensors --arch \"linear(64,32),tanh,linear(32,10)\" \\\n      \
+        --data digits.csv --scale 16")]
+    Classify(Box<ClassifyArgs>),
     /// List the built-in functions with their known critical points, each
     /// classified by the engine.
     Functions(FunctionsArgs),
@@ -39,6 +41,72 @@ pub struct Source {
     /// A built-in function (see `saddlescope functions`).
     #[arg(long, value_name = "NAME")]
     pub function: Option<String>,
+    /// A network checkpoint (safetensors, PyTorch state_dict naming),
+    /// analysed at its parameters on --data.
+    #[arg(long, value_name = "CKPT")]
+    pub checkpoint: Option<std::path::PathBuf>,
+}
+
+/// The network and data set for --checkpoint.
+#[derive(Debug, Args)]
+pub struct NetworkArgs {
+    /// The architecture, as an nn.Sequential: e.g. "linear(4,8),tanh,linear(8,3)".
+    /// May be omitted for checkpoints written by saddlescope.
+    #[arg(long, value_name = "SPEC")]
+    pub arch: Option<String>,
+    /// The data: a CSV file (header row; the last column is the label or
+    /// target) or a built-in set, e.g. builtin:moons.
+    #[arg(long, value_name = "CSV|builtin:NAME")]
+    pub data: Option<String>,
+    /// The target column of the CSV (default: the last).
+    #[arg(long, value_name = "NAME")]
+    pub target: Option<String>,
+    /// Divide the features by S (e.g. 16 for digits' 0–16 pixels).
+    #[arg(long, value_name = "S")]
+    pub scale: Option<f64>,
+    /// Z-score each feature column (the statistics are reported).
+    #[arg(long)]
+    pub standardize: bool,
+    /// The loss, averaged over rows as PyTorch's reduction='mean'.
+    #[arg(long, value_enum, default_value_t = LossArg::CrossEntropy)]
+    pub loss: LossArg,
+    /// BatchNorm: running statistics (eval, as model.eval()) or the
+    /// statistics of the whole data set as one batch (train).
+    #[arg(long, value_enum, default_value_t = BnArg::Eval)]
+    pub bn: BnArg,
+    /// Add (λ/2)·‖θ‖² to the loss.
+    #[arg(
+        long,
+        value_name = "λ",
+        default_value_t = 0.0,
+        allow_negative_numbers = true
+    )]
+    pub l2: f64,
+    /// Seed for built-in data sets.
+    #[arg(long, value_name = "S", default_value_t = 0)]
+    pub seed: u64,
+    /// Refuse a dense Hessian above N parameters (its matrix and
+    /// eigenvectors take 16·N² bytes: 2.3 GB at the default).
+    #[arg(long, value_name = "N", default_value_t = 12_000)]
+    pub max_dense_params: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LossArg {
+    /// Softmax cross-entropy on integer labels.
+    CrossEntropy,
+    /// Mean squared error.
+    Mse,
+    /// Binary cross-entropy with logits, 0/1 labels.
+    Bce,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BnArg {
+    /// Running statistics.
+    Eval,
+    /// Batch statistics.
+    Train,
 }
 
 /// Tolerances of the verdict.
@@ -71,9 +139,11 @@ pub struct ClassifyArgs {
     #[arg(long, value_name = "X,Y,…", requires = "expr")]
     pub vars: Option<String>,
     /// The point, comma-separated; negative coordinates as typed:
-    /// --at -1.5,2
+    /// --at -1.5,2 (for --expr and --function).
     #[arg(long, value_name = "X,Y,…", allow_hyphen_values = true)]
-    pub at: String,
+    pub at: Option<String>,
+    #[command(flatten)]
+    pub network: NetworkArgs,
     #[command(flatten)]
     pub tolerances: ToleranceArgs,
     /// Length α of the trial step along the escape direction, whose actual

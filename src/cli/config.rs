@@ -1,38 +1,76 @@
 //! Raw flags → validated configurations, in one place.
 
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressStyle};
+use nalgebra::DVector;
 use saddlescope::{
-    Analysis, AnalysisSettings, Error, Expression, Function, Objective, Scalar, Tolerances,
-    Verdict, analyze, builtin, builtin_functions,
+    Analysis, AnalysisSettings, Architecture, BatchNormMode, CsvOptions, Error, Expression,
+    Function, Hessian, Hvp, Loss, Network, NetworkObjective, NetworkOptions, Standardization,
+    Tolerances, TwiceDifferentiable, Verdict, analyze, analyze_with_progress, builtin,
+    builtin_functions, load_dataset,
 };
 use serde_json::Value;
 
-use super::args::ClassifyArgs;
+use super::args::{BnArg, ClassifyArgs, LossArg, NetworkArgs};
 
 /// An objective chosen on the command line.
-#[derive(Debug, Clone)]
 pub enum Problem {
     Expression(Expression),
     Builtin(Function),
+    Network(Box<NetworkProblem>),
 }
 
-impl Objective for Problem {
-    fn dim(&self) -> usize {
-        match self {
-            Problem::Expression(e) => e.dim(),
-            Problem::Builtin(f) => f.dim(),
-        }
-    }
+/// A network's loss on a data set, and what to say about it.
+pub struct NetworkProblem {
+    objective: NetworkObjective,
+    arch: Architecture,
+    data_path: String,
+    rows: usize,
+    standardization: Option<Standardization>,
+    options: NetworkOptions,
+}
 
-    fn eval<D: Scalar>(&self, x: &[D]) -> D {
-        match self {
-            Problem::Expression(e) => e.eval(x),
-            Problem::Builtin(f) => f.eval(x),
+/// Dispatch to the objective inside.
+macro_rules! each {
+    ($self:ident, $f:ident => $body:expr) => {
+        match $self {
+            Problem::Expression($f) => $body,
+            Problem::Builtin($f) => $body,
+            Problem::Network(n) => {
+                let $f = &n.objective;
+                $body
+            }
         }
+    };
+}
+
+impl TwiceDifferentiable for Problem {
+    fn dim(&self) -> usize {
+        each!(self, f => TwiceDifferentiable::dim(f))
+    }
+    fn value(&self, x: &[f64]) -> saddlescope::Result<f64> {
+        each!(self, f => f.value(x))
+    }
+    fn gradient(&self, x: &[f64]) -> saddlescope::Result<(f64, DVector<f64>)> {
+        each!(self, f => f.gradient(x))
+    }
+    fn hvp(&self, x: &[f64], v: &[f64]) -> saddlescope::Result<Hvp> {
+        each!(self, f => f.hvp(x, v))
+    }
+    fn hessian(&self, x: &[f64]) -> saddlescope::Result<Hessian> {
+        each!(self, f => f.hessian(x))
+    }
+    fn hessian_with_progress(
+        &self,
+        x: &[f64],
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> saddlescope::Result<Hessian> {
+        each!(self, f => f.hessian_with_progress(x, progress))
     }
 }
 
 /// A validated `classify` request.
-#[derive(Debug)]
 pub struct ClassifyConfig {
     problem: Problem,
     point: Vec<f64>,
@@ -41,13 +79,43 @@ pub struct ClassifyConfig {
 
 impl ClassifyConfig {
     pub fn from_args(args: &ClassifyArgs) -> saddlescope::Result<Self> {
-        let point = parse_point("--at", &args.at)?;
         let tolerances = Tolerances::default()
             .with_grad(args.tolerances.grad_tol)?
             .with_eig(args.tolerances.eig_tol)?;
         let settings = AnalysisSettings::default()
             .with_tolerances(tolerances)
             .with_step_length(args.step_length)?;
+        if let Some(path) = &args.source.checkpoint {
+            if args.at.is_some() {
+                return Err(Error::InvalidInput(
+                    "--at is for --expr and --function; a checkpoint is analysed at its own parameters"
+                        .into(),
+                ));
+            }
+            let network = network_problem(path, &args.network)?;
+            let point = network.objective.params().as_slice().to_vec();
+            return Ok(ClassifyConfig {
+                problem: Problem::Network(Box::new(network)),
+                point,
+                settings,
+            });
+        }
+        for (given, flag) in [
+            (args.network.arch.is_some(), "--arch"),
+            (args.network.data.is_some(), "--data"),
+        ] {
+            if given {
+                return Err(Error::InvalidInput(format!(
+                    "{flag} goes with --checkpoint, not with --expr or --function"
+                )));
+            }
+        }
+        let at = args.at.as_deref().ok_or_else(|| {
+            Error::InvalidInput(
+                "--at is required with --expr and --function: the point, e.g. --at -1.5,2".into(),
+            )
+        })?;
+        let point = parse_point("--at", at)?;
         let problem = match (&args.source.expr, &args.source.function) {
             (Some(expr), _) => {
                 let e = match &args.vars {
@@ -67,7 +135,7 @@ impl ClassifyConfig {
                 Problem::Expression(e)
             }
             (None, Some(name)) => Problem::Builtin(builtin(name, point.len())?),
-            (None, None) => unreachable!("clap requires --expr or --function"),
+            (None, None) => unreachable!("clap requires --expr, --function or --checkpoint"),
         };
         Ok(ClassifyConfig {
             problem,
@@ -76,8 +144,28 @@ impl ClassifyConfig {
         })
     }
 
+    /// Runs the analysis, with a progress bar over the Hessian's column
+    /// blocks when it takes more than a second (hidden unless stderr is a
+    /// terminal).
     pub fn run(&self) -> saddlescope::Result<Analysis> {
-        analyze(&self.problem, &self.point, &self.settings)
+        let start = Instant::now();
+        let bar = ProgressBar::hidden();
+        let progress = |done: usize, total: usize| {
+            if bar.is_hidden() && done < total && start.elapsed() > Duration::from_secs(1) {
+                bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+                bar.set_style(
+                    ProgressStyle::with_template(
+                        "Hessian {bar:40} {pos}/{len} column blocks, {eta} left",
+                    )
+                    .expect("a valid template"),
+                );
+            }
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        };
+        let result = analyze_with_progress(&self.problem, &self.point, &self.settings, &progress);
+        bar.finish_and_clear();
+        result
     }
 
     /// "himmelblau at (…)" / "x^2 - y^2 at (…)".
@@ -86,7 +174,19 @@ impl ClassifyConfig {
             Problem::Expression(e) => {
                 format!("f({}) = {}", e.variables().join(", "), e.source().trim())
             }
-            Problem::Builtin(f) => format!("{} ({} dimensions)", f.name(), f.dim()),
+            Problem::Builtin(f) => {
+                format!("{} ({} dimensions)", f.name(), TwiceDifferentiable::dim(f))
+            }
+            Problem::Network(n) => {
+                return format!(
+                    "{} on {} ({} rows), {} loss: {} parameters at the checkpoint",
+                    n.arch,
+                    n.data_path,
+                    n.rows,
+                    n.objective.loss_fn(),
+                    self.point.len()
+                );
+            }
         };
         let at: Vec<String> = self.point.iter().map(|v| format!("{v}")).collect();
         format!("{what} at ({})", at.join(", "))
@@ -100,9 +200,82 @@ impl ClassifyConfig {
                 "expr": e.source(), "variables": e.variables()
             }),
             Problem::Builtin(f) => serde_json::json!({ "function": f.name() }),
+            Problem::Network(n) => {
+                json["loss_fn"] = serde_json::json!(n.objective.loss_fn());
+                json["arch"] = serde_json::json!(n.arch.to_string());
+                json["dataset"] = serde_json::json!({
+                    "path": n.data_path,
+                    "rows": n.rows,
+                    "standardization": n.standardization,
+                });
+                json["bn"] = serde_json::json!(n.options.batch_norm);
+                json["l2"] = serde_json::json!(n.options.l2);
+                serde_json::json!({ "checkpoint": true })
+            }
         };
         json
     }
+}
+
+/// Loads the checkpoint and data set and checks the dense budget.
+fn network_problem(
+    path: &std::path::Path,
+    args: &NetworkArgs,
+) -> saddlescope::Result<NetworkProblem> {
+    let spec = args.data.as_deref().ok_or_else(|| {
+        Error::InvalidInput(
+            "--data is required with --checkpoint: a CSV file or builtin:NAME".into(),
+        )
+    })?;
+    let arch = args.arch.as_deref().map(Architecture::parse).transpose()?;
+    let network = Network::read(path, arch.as_ref())?;
+    let n = network.params().len();
+    if n > args.max_dense_params {
+        let gb = |p: usize| 16.0 * (p as f64).powi(2) / 1e9;
+        return Err(Error::InvalidInput(format!(
+            "refusing a dense Hessian of {n} parameters: it and its eigenvectors need {:.1} GB, \
+             above the budget of --max-dense-params {} ({:.1} GB). Raise --max-dense-params \
+             if the machine has the memory; beyond that a matrix-free spectrum (Lanczos) is \
+             needed, which saddlescope does not have yet",
+            gb(n),
+            args.max_dense_params,
+            gb(args.max_dense_params)
+        )));
+    }
+    let mut options = CsvOptions::default();
+    if let Some(t) = &args.target {
+        options = options.with_target(t.clone());
+    }
+    let mut data = load_dataset(spec, &options, args.seed)?;
+    if let Some(s) = args.scale {
+        data.scale(s)?;
+    }
+    let standardization = if args.standardize {
+        Some(data.standardize()?)
+    } else {
+        None
+    };
+    let loss = match args.loss {
+        LossArg::CrossEntropy => Loss::CrossEntropy,
+        LossArg::Mse => Loss::Mse,
+        LossArg::Bce => Loss::Bce,
+    };
+    let options = NetworkOptions {
+        batch_norm: match args.bn {
+            BnArg::Eval => BatchNormMode::Eval,
+            BnArg::Train => BatchNormMode::Train,
+        },
+        l2: args.l2,
+    };
+    let objective = NetworkObjective::new(&network, &data, loss, options.clone())?;
+    Ok(NetworkProblem {
+        objective,
+        arch: network.arch().clone(),
+        data_path: data.source().to_string(),
+        rows: data.rows(),
+        standardization,
+        options,
+    })
 }
 
 /// Parses "X,Y,…" into coordinates, naming the flag and the bad item.

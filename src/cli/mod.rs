@@ -77,6 +77,6 @@ mod tests {
         let Command::Classify(args) = cli.command else {
             panic!("expected classify")
         };
-        assert_eq!(args.at, "-1.5,2");
+        assert_eq!(args.at.as_deref(), Some("-1.5,2"));
     }
 }

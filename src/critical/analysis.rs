@@ -170,12 +170,40 @@ pub fn analyze<F: TwiceDifferentiable + ?Sized>(
     x: &[f64],
     settings: &AnalysisSettings,
 ) -> Result<Analysis> {
+    analyze_with_progress(f, x, settings, &|_, _| {})
+}
+
+/// [`analyze`], reporting the Hessian's progress as (done, total).
+///
+/// # Errors
+///
+/// As [`analyze`].
+///
+/// # Examples
+///
+/// ```
+/// use saddlescope::{analyze_with_progress, builtin, AnalysisSettings};
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+/// let calls = AtomicUsize::new(0);
+/// let f = builtin("saddle", 2).unwrap();
+/// analyze_with_progress(&f, &[0.0, 0.0], &AnalysisSettings::default(), &|_, _| {
+///     calls.fetch_add(1, Ordering::Relaxed);
+/// })
+/// .unwrap();
+/// assert!(calls.load(Ordering::Relaxed) >= 1);
+/// ```
+pub fn analyze_with_progress<F: TwiceDifferentiable + ?Sized>(
+    f: &F,
+    x: &[f64],
+    settings: &AnalysisSettings,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<Analysis> {
     let start = Instant::now();
     let (f0, g) = f.gradient(x)?;
     let gradient_s = start.elapsed().as_secs_f64();
 
     let t = Instant::now();
-    let h = f.hessian(x)?;
+    let h = f.hessian_with_progress(x, progress)?;
     let hessian_s = t.elapsed().as_secs_f64();
 
     let t = Instant::now();

@@ -5,6 +5,8 @@ mod analysis;
 mod classify;
 mod kind;
 
-pub use analysis::{Analysis, AnalysisSettings, EscapeCheck, Timings, analyze};
+pub use analysis::{
+    Analysis, AnalysisSettings, EscapeCheck, Timings, analyze, analyze_with_progress,
+};
 pub use classify::{Classification, Counts, Curvature, Escape, Tolerances, classify};
 pub use kind::Verdict;

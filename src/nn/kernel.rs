@@ -86,9 +86,21 @@ pub trait KernelScalar: Scalar + Send + Sync {
     /// The error function with its derivative rule (num-dual has no erf):
     /// erf′(x) = 2/√π·e^(−x²).
     fn erf(self) -> Self;
-    /// Tangent lane k.
+    /// g(self) from g(re) = `value` and g′(re) = `slope`: the chain rule on
+    /// the tangents, so an activation costs one f64 evaluation (num-dual's
+    /// dual `tanh`, for one, costs four transcendental calls).
     #[doc(hidden)]
-    fn lane(&self, k: usize) -> f64;
+    fn chain(self, value: f64, slope: f64) -> Self;
+    /// Writes the tangent lanes into `out` (of length `LANES`).
+    #[doc(hidden)]
+    fn write_lanes(&self, out: &mut [f64]);
+    /// Tangent lane k (slow for many lanes: prefer `write_lanes`).
+    #[doc(hidden)]
+    fn lane(&self, k: usize) -> f64 {
+        let mut buf = [0.0; MAX_LANES];
+        self.write_lanes(&mut buf[..Self::LANES]);
+        buf[k]
+    }
     /// Builds a scalar from its real part and lanes.
     #[doc(hidden)]
     fn from_lanes(re: f64, lanes: &[f64]) -> Self;
@@ -96,14 +108,18 @@ pub trait KernelScalar: Scalar + Send + Sync {
 
 const TWO_OVER_SQRT_PI: f64 = std::f64::consts::FRAC_2_SQRT_PI;
 
+/// The most lanes a kernel scalar has.
+const MAX_LANES: usize = 32;
+
 impl KernelScalar for f64 {
     const LANES: usize = 0;
     fn erf(self) -> Self {
         erf(self)
     }
-    fn lane(&self, _: usize) -> f64 {
-        0.0
+    fn chain(self, value: f64, _: f64) -> Self {
+        value
     }
+    fn write_lanes(&self, _: &mut [f64]) {}
     fn from_lanes(re: f64, _: &[f64]) -> Self {
         re
     }
@@ -112,13 +128,13 @@ impl KernelScalar for f64 {
 impl KernelScalar for Dual64 {
     const LANES: usize = 1;
     fn erf(self) -> Self {
-        Dual64::new(
-            erf(self.re),
-            self.eps * TWO_OVER_SQRT_PI * (-self.re * self.re).exp(),
-        )
+        self.chain(erf(self.re), TWO_OVER_SQRT_PI * (-self.re * self.re).exp())
     }
-    fn lane(&self, _: usize) -> f64 {
-        self.eps
+    fn chain(self, value: f64, slope: f64) -> Self {
+        Dual64::new(value, self.eps * slope)
+    }
+    fn write_lanes(&self, out: &mut [f64]) {
+        out[0] = self.eps;
     }
     fn from_lanes(re: f64, lanes: &[f64]) -> Self {
         Dual64::new(re, lanes[0])
@@ -130,11 +146,13 @@ macro_rules! lanes_scalar {
         impl KernelScalar for DualSVec64<$k> {
             const LANES: usize = $k;
             fn erf(self) -> Self {
-                let d = TWO_OVER_SQRT_PI * (-self.re * self.re).exp();
-                DualSVec64::new(erf(self.re), self.eps * d)
+                self.chain(erf(self.re), TWO_OVER_SQRT_PI * (-self.re * self.re).exp())
             }
-            fn lane(&self, k: usize) -> f64 {
-                self.eps.unwrap_generic(Const::<$k>, U1)[k]
+            fn chain(self, value: f64, slope: f64) -> Self {
+                DualSVec64::new(value, self.eps * slope)
+            }
+            fn write_lanes(&self, out: &mut [f64]) {
+                out.copy_from_slice(self.eps.unwrap_generic(Const::<$k>, U1).as_slice());
             }
             fn from_lanes(re: f64, lanes: &[f64]) -> Self {
                 let v = nalgebra::SVector::<f64, $k>::from_column_slice(lanes);
@@ -150,29 +168,42 @@ pub(crate) fn erf(x: f64) -> f64 {
     libm::erf(x)
 }
 
-/// A matrix split into f64 planes: the real parts and each tangent lane
-/// (`None` where the lane is zero everywhere).
+/// A matrix split into f64 planes: the real parts, and the tangent lanes
+/// stored one after the other (lane k at `k·rows·cols`), with a flag per
+/// lane that is false where the lane is zero everywhere.
 struct Planes {
     rows: usize,
     cols: usize,
     re: Vec<f64>,
-    lanes: Vec<Option<Vec<f64>>>,
+    lanes: Vec<f64>,
+    nonzero: Vec<bool>,
 }
 
 impl Planes {
     fn split<S: KernelScalar>(m: &Matrix<S>) -> Planes {
-        let re = m.data.iter().map(|v| v.re()).collect();
-        let lanes = (0..S::LANES)
-            .map(|k| {
-                let plane: Vec<f64> = m.data.iter().map(|v| v.lane(k)).collect();
-                plane.iter().any(|&v| v != 0.0).then_some(plane)
-            })
+        let size = m.rows * m.cols;
+        let k = S::LANES;
+        let mut re = Vec::with_capacity(size);
+        let mut lanes = vec![0.0; k * size];
+        let mut buf = [0.0; MAX_LANES];
+        for (i, v) in m.data.iter().enumerate() {
+            re.push(v.re());
+            if k > 0 {
+                v.write_lanes(&mut buf[..k]);
+                for (l, &b) in buf[..k].iter().enumerate() {
+                    lanes[l * size + i] = b;
+                }
+            }
+        }
+        let nonzero = (0..k)
+            .map(|l| lanes[l * size..(l + 1) * size].iter().any(|&v| v != 0.0))
             .collect();
         Planes {
             rows: m.rows,
             cols: m.cols,
             re,
             lanes,
+            nonzero,
         }
     }
 
@@ -182,11 +213,17 @@ impl Planes {
             cols: m.cols,
             re: m.data.clone(),
             lanes: Vec::new(),
+            nonzero: Vec::new(),
         }
     }
 
     fn lane(&self, k: usize) -> Option<&[f64]> {
-        self.lanes.get(k).and_then(|l| l.as_deref())
+        let size = self.rows * self.cols;
+        (self.nonzero.get(k) == Some(&true)).then(|| &self.lanes[k * size..(k + 1) * size])
+    }
+
+    fn any_lane(&self) -> bool {
+        self.nonzero.iter().any(|&z| z)
     }
 }
 
@@ -266,59 +303,63 @@ fn gemm_sparse_right(
 }
 
 /// op(a)·op(b) over planes: re = AB, lane k = Ȧ_k B + A Ḃ_k.
-fn gemm_planes(a: &Planes, ta: Op, b: &Planes, tb: Op, lanes: usize) -> Planes {
+fn gemm_planes(a: &Planes, ta: Op, b: &Planes, tb: Op, k: usize) -> Planes {
     let (m, ka) = shape(a, ta);
     let (kb, n) = shape(b, tb);
     assert_eq!(ka, kb, "inner dimensions of a product must agree");
+    let size = m * n;
     let a_re = view(&a.re, a.rows, a.cols, ta);
     let b_re = view(&b.re, b.rows, b.cols, tb);
-    let mut re = vec![0.0; m * n];
+    let mut re = vec![0.0; size];
     gemm_into(&mut re, (m, n), false, a_re, b_re);
-    let lanes = (0..lanes)
-        .map(|k| {
-            let (da, db) = (a.lane(k), b.lane(k));
-            if da.is_none() && db.is_none() {
-                return None;
+    let mut lanes = vec![0.0; k * size];
+    let mut nonzero = vec![false; k];
+    if a.any_lane() {
+        if ta == Op::N && a.nonzero.iter().all(|&z| z) {
+            // Lanes stacked: (k·m × ka)·op(B) in one product.
+            let stacked = MatRef::from_row_major_slice(&a.lanes, k * m, ka);
+            gemm_into(&mut lanes, (k * m, n), false, stacked, b_re);
+            nonzero.iter_mut().for_each(|z| *z = true);
+        } else {
+            for l in 0..k {
+                if let Some(da) = a.lane(l) {
+                    let out = &mut lanes[l * size..(l + 1) * size];
+                    gemm_into(out, (m, n), false, view(da, a.rows, a.cols, ta), b_re);
+                    nonzero[l] = true;
+                }
             }
-            let mut plane = vec![0.0; m * n];
-            if let Some(da) = da {
-                gemm_into(
-                    &mut plane,
-                    (m, n),
-                    false,
-                    view(da, a.rows, a.cols, ta),
-                    b_re,
-                );
-            }
-            if let Some(db) = db {
-                let accumulate = da.is_some();
-                gemm_sparse_right(
-                    &mut plane,
-                    (m, n),
-                    accumulate,
-                    a_re,
-                    view(db, b.rows, b.cols, tb),
-                );
-            }
-            Some(plane)
-        })
-        .collect();
+        }
+    }
+    for l in 0..k {
+        if let Some(db) = b.lane(l) {
+            let out = &mut lanes[l * size..(l + 1) * size];
+            gemm_sparse_right(out, (m, n), nonzero[l], a_re, view(db, b.rows, b.cols, tb));
+            nonzero[l] = true;
+        }
+    }
     Planes {
         rows: m,
         cols: n,
         re,
         lanes,
+        nonzero,
     }
 }
 
 fn join<S: KernelScalar>(p: Planes) -> Matrix<S> {
-    let mut lanes = vec![0.0; S::LANES];
-    let data = (0..p.rows * p.cols)
+    let size = p.rows * p.cols;
+    let k = S::LANES;
+    let mut buf = [0.0; MAX_LANES];
+    let data = (0..size)
         .map(|i| {
-            for (k, l) in lanes.iter_mut().enumerate() {
-                *l = p.lane(k).map_or(0.0, |plane| plane[i]);
+            for (l, b) in buf[..k].iter_mut().enumerate() {
+                *b = if p.nonzero[l] {
+                    p.lanes[l * size + i]
+                } else {
+                    0.0
+                };
             }
-            S::from_lanes(p.re[i], &lanes)
+            S::from_lanes(p.re[i], &buf[..k])
         })
         .collect();
     Matrix::new(p.rows, p.cols, data)

@@ -10,7 +10,7 @@ use super::kernel::{KernelScalar, Matrix, Op, gemm, gemm_data_left, gemm_data_ri
 use crate::Layer;
 
 /// PyTorch's defaults.
-pub(crate) const NORM_EPS: f64 = 1e-5;
+pub(crate) const NORM_EPS: f64 = Layer::NORM_EPS;
 const SOFTPLUS_THRESHOLD: f64 = 20.0;
 
 /// BatchNorm normalises with the running statistics (`eval`, PyTorch's
@@ -128,81 +128,102 @@ pub(crate) fn forward<S: KernelScalar>(
     }
 }
 
-/// An element-wise activation, as PyTorch defines it.
+/// An element-wise activation, as PyTorch defines it: evaluated in f64 on
+/// the real part, with the derivative carried to the tangents by the chain
+/// rule.
 fn activate<S: KernelScalar>(layer: &Layer, x: S) -> S {
-    match *layer {
-        Layer::Tanh => x.tanh(),
-        Layer::Sigmoid => sigmoid(x),
+    let r = x.re();
+    let (value, slope) = match *layer {
+        Layer::Tanh => {
+            let t = r.tanh();
+            (t, 1.0 - t * t)
+        }
+        Layer::Sigmoid => {
+            let s = sigmoid(r);
+            (s, s * (1.0 - s))
+        }
         Layer::Relu => {
-            if x.re() > 0.0 {
-                x
+            if r > 0.0 {
+                (r, 1.0)
             } else {
-                S::zero()
+                (0.0, 0.0)
             }
         }
         Layer::LeakyRelu { slope } => {
-            if x.re() > 0.0 {
-                x
+            if r > 0.0 {
+                (r, 1.0)
             } else {
-                x * slope
+                (r * slope, slope)
             }
         }
         Layer::Elu { alpha } => {
-            if x.re() > 0.0 {
-                x
+            if r > 0.0 {
+                (r, 1.0)
             } else {
-                x.exp_m1() * alpha
+                (alpha * r.exp_m1(), alpha * r.exp())
             }
         }
         // PyTorch's Softplus(beta=1, threshold=20) is linear above 20.
         Layer::Softplus => {
-            if x.re() > SOFTPLUS_THRESHOLD {
-                x
+            if r > SOFTPLUS_THRESHOLD {
+                (r, 1.0)
             } else {
-                x.exp().ln_1p()
+                (r.exp().ln_1p(), sigmoid(r))
             }
         }
         // nn.GELU() (approximate='none'): x·Φ(x).
-        Layer::Gelu => x * ((x * std::f64::consts::FRAC_1_SQRT_2).erf() + 1.0) * 0.5,
+        Layer::Gelu => (r * normal_cdf(r), normal_cdf(r) + r * normal_pdf(r)),
         _ => unreachable!("not an element-wise activation: {layer:?}"),
-    }
+    };
+    x.chain(value, slope)
 }
 
-fn sigmoid<S: KernelScalar>(x: S) -> S {
-    if x.re() >= 0.0 {
-        ((-x).exp() + 1.0).recip()
+fn sigmoid(x: f64) -> f64 {
+    if x >= 0.0 {
+        1.0 / (1.0 + (-x).exp())
     } else {
         let e = x.exp();
         e / (e + 1.0)
     }
 }
 
-/// d(activation)/dx in terms of the input x and the output y.
+fn normal_cdf(x: f64) -> f64 {
+    0.5 * (1.0 + super::kernel::erf(x * std::f64::consts::FRAC_1_SQRT_2))
+}
+
+fn normal_pdf(x: f64) -> f64 {
+    (-0.5 * x * x).exp()
+        * (0.5 * std::f64::consts::FRAC_2_SQRT_PI * std::f64::consts::FRAC_1_SQRT_2)
+}
+
+/// d(activation)/dx in terms of the input x and the output y, as a scalar
+/// whose own tangent is the second derivative.
 fn derivative<S: KernelScalar>(layer: &Layer, x: S, y: S) -> S {
+    let r = x.re();
     match *layer {
         Layer::Tanh => -(y * y) + 1.0,
         Layer::Sigmoid => y * (-y + 1.0),
-        Layer::Relu => S::from(if x.re() > 0.0 { 1.0 } else { 0.0 }),
-        Layer::LeakyRelu { slope } => S::from(if x.re() > 0.0 { 1.0 } else { slope }),
+        Layer::Relu => S::from(if r > 0.0 { 1.0 } else { 0.0 }),
+        Layer::LeakyRelu { slope } => S::from(if r > 0.0 { 1.0 } else { slope }),
         Layer::Elu { alpha } => {
-            if x.re() > 0.0 {
+            if r > 0.0 {
                 S::one()
             } else {
                 y + alpha
             }
         }
         Layer::Softplus => {
-            if x.re() > SOFTPLUS_THRESHOLD {
+            if r > SOFTPLUS_THRESHOLD {
                 S::one()
             } else {
-                sigmoid(x)
+                let s = sigmoid(r);
+                x.chain(s, s * (1.0 - s))
             }
         }
+        // Φ(x) + x·φ(x); its derivative is φ(x)·(2 − x²).
         Layer::Gelu => {
-            let cdf = ((x * std::f64::consts::FRAC_1_SQRT_2).erf() + 1.0) * 0.5;
-            let pdf = (-(x * x) * 0.5).exp()
-                * (0.5 * std::f64::consts::FRAC_2_SQRT_PI * std::f64::consts::FRAC_1_SQRT_2);
-            cdf + x * pdf
+            let pdf = normal_pdf(r);
+            x.chain(normal_cdf(r) + r * pdf, pdf * (2.0 - r * r))
         }
         _ => unreachable!("not an element-wise activation: {layer:?}"),
     }
@@ -430,6 +451,8 @@ fn batch_norm_backward<S: KernelScalar>(
     d_in
 }
 
+// Rows and columns index several arrays at once here.
+#[allow(clippy::needless_range_loop)]
 fn norm_backward_rows<S: KernelScalar>(
     n: usize,
     slots: &Slots,

@@ -111,6 +111,69 @@ impl Network {
         &self.checkpoint
     }
 
+    /// The same network with other parameters (same order and length).
+    ///
+    /// # Errors
+    ///
+    /// A vector of the wrong length, or NaN/inf in it.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use saddlescope::{Architecture, Network};
+    /// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/mlp/iris_4-8-3_tanh.safetensors");
+    /// let net = Network::read(path, Some(&"linear(4,8),tanh,linear(8,3)".parse().unwrap())).unwrap();
+    /// let zero = net.with_params(nalgebra::DVector::zeros(67)).unwrap();
+    /// assert_eq!(zero.checkpoint().get("2.bias").unwrap().data, vec![0.0; 3]);
+    /// assert!(net.with_params(nalgebra::DVector::zeros(5)).is_err());
+    /// ```
+    pub fn with_params(&self, params: DVector<f64>) -> Result<Network> {
+        let layout: Vec<(String, Vec<usize>)> = self
+            .arch
+            .parameters()
+            .into_iter()
+            .map(|p| (p.name, p.shape))
+            .collect();
+        let mut checkpoint = self.checkpoint.clone();
+        checkpoint.unflatten_into(&layout, &params)?;
+        Ok(Network {
+            arch: self.arch.clone(),
+            params,
+            checkpoint,
+        })
+    }
+
+    /// Writes the network as a safetensors checkpoint in PyTorch state_dict
+    /// naming, atomically, with the architecture in the metadata (so it
+    /// loads without --arch) and the given extra metadata (loss, data).
+    ///
+    /// # Errors
+    ///
+    /// The file cannot be written; nothing is left half-written.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use saddlescope::Network;
+    /// let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/fixtures/mlp/iris_4-8-3_tanh.safetensors");
+    /// let net = Network::read(path, Some(&"linear(4,8),tanh,linear(8,3)".parse().unwrap())).unwrap();
+    /// let out = std::env::temp_dir().join(format!("saddlescope-doc-{}.safetensors", std::process::id()));
+    /// net.save(&out, &[]).unwrap();
+    /// let back = Network::read(&out, None).unwrap(); // the architecture comes from the metadata
+    /// assert_eq!(back.params(), net.params());
+    /// std::fs::remove_file(out).unwrap();
+    /// ```
+    pub fn save(&self, path: impl AsRef<Path>, metadata: &[(&str, &str)]) -> Result<()> {
+        let mut checkpoint = self
+            .checkpoint
+            .clone()
+            .with_metadata(META_ARCH, self.arch.to_string());
+        for (k, v) in metadata {
+            checkpoint = checkpoint.with_metadata(*k, *v);
+        }
+        checkpoint.write(path)
+    }
+
     /// A buffer tensor by name (e.g. `1.running_mean`).
     pub fn buffer(&self, name: &str) -> Option<&Tensor> {
         self.checkpoint.get(name)
@@ -276,11 +339,7 @@ impl NetworkObjective {
     }
 
     /// The full Hessian, reporting progress as (column blocks done, total).
-    ///
-    /// # Errors
-    ///
-    /// A point of the wrong dimension, or NaN/inf in a result.
-    pub fn hessian_with_progress(
+    fn blocked_hessian(
         &self,
         theta: &[f64],
         progress: &(dyn Fn(usize, usize) + Sync),
@@ -480,6 +539,14 @@ impl TwiceDifferentiable for NetworkObjective {
     }
 
     fn hessian(&self, theta: &[f64]) -> Result<Hessian> {
-        self.hessian_with_progress(theta, &|_, _| {})
+        self.blocked_hessian(theta, &|_, _| {})
+    }
+
+    fn hessian_with_progress(
+        &self,
+        theta: &[f64],
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> Result<Hessian> {
+        self.blocked_hessian(theta, progress)
     }
 }
