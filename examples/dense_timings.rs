@@ -14,6 +14,10 @@ use saddlescope::{
     TwiceDifferentiable, symmetric_eigenvalues,
 };
 
+/// As in the saddlescope binary.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn best<R>(reps: usize, mut f: impl FnMut() -> R) -> (f64, R) {
     let mut out = None;
     let mut best = f64::INFINITY;

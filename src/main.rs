@@ -4,6 +4,12 @@
 
 mod cli;
 
+/// The dual-matrix kernels allocate and free many megabyte-sized buffers;
+/// glibc returns them to the OS and page-faults them back (a third of a
+/// Hessian's time, measured), mimalloc keeps them.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::process::ExitCode;
 
 fn main() -> ExitCode {

@@ -1,74 +1,24 @@
-//! Dense kernels for the network layers, generic over the scalar.
+//! Dual matrices: the arithmetic the layers are written in.
 //!
-//! Layers are written once over a [`KernelScalar`] S: `f64` for losses and
-//! gradients, `Dual64` for Hessian-vector products, `DualSVec64<K>` for K
-//! Hessian columns at once. Running the forward *and backward* pass over
-//! dual scalars is forward-over-reverse differentiation at layer
-//! granularity: the tangent of the gradient is H·v.
+//! A [`DualMat`] is a matrix of first-order dual numbers stored as planes:
+//! the real parts, and `k` tangent lanes one after the other. With k = 0 it
+//! is a plain f64 matrix (losses and gradients); with k = 1 the tangent
+//! carries a direction v and running the forward *and* backward pass gives
+//! H·v (forward-over-reverse); with k = 16 a block of unit seeds gives 16
+//! Hessian columns at once. The product rule lives here, once — layers are
+//! written in terms of these operations and never see a tangent.
 //!
-//! Element-wise work runs on the dual scalars directly. Matrix products —
-//! where the time goes — are split into planes: the real parts and each
-//! tangent lane become f64 matrices and go through faer's GEMM:
-//! (A + εȦ)(B + εḂ) = AB + ε(ȦB + AḂ). A plane that is all zero is
-//! skipped, and a tangent plane of the right operand is restricted to its
-//! nonzero output columns — with unit seeds (Hessian columns) the weight
-//! tangents have one nonzero entry, so that term costs a matrix-vector
-//! product instead of a GEMM. Every product runs sequentially (`Par::Seq`);
-//! parallelism is over row chunks or column blocks outside, so results do
-//! not depend on the thread count.
+//! Storing planes rather than an array of dual scalars keeps every
+//! element-wise loop contiguous and every product a plain f64 GEMM (faer):
+//! (A + εȦ)(B + εḂ) = AB + ε(ȦB + AḂ). Tangent planes that are zero are not
+//! stored (`lanes: None`) and skipped; in a product the tangent of the right
+//! operand is restricted to its nonzero output columns, so a unit seed in a
+//! weight costs a matrix-vector product instead of a GEMM. Products run
+//! sequentially (`Par::Seq`); parallelism is over row chunks or column
+//! blocks outside, so results do not depend on the thread count.
 
 use faer::linalg::matmul::matmul;
 use faer::{Accum, MatMut, MatRef, Par};
-use nalgebra::{Const, U1};
-use num_dual::{Derivative, Dual64, DualSVec64};
-
-use crate::Scalar;
-
-/// A dense row-major matrix: row i is sample i.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Matrix<S> {
-    pub rows: usize,
-    pub cols: usize,
-    pub data: Vec<S>,
-}
-
-impl<S: Copy> Matrix<S> {
-    pub fn new(rows: usize, cols: usize, data: Vec<S>) -> Self {
-        debug_assert_eq!(data.len(), rows * cols);
-        Matrix { rows, cols, data }
-    }
-
-    pub fn filled(rows: usize, cols: usize, value: S) -> Self {
-        Matrix::new(rows, cols, vec![value; rows * cols])
-    }
-
-    #[inline]
-    pub fn row(&self, i: usize) -> &[S] {
-        &self.data[i * self.cols..(i + 1) * self.cols]
-    }
-
-    #[inline]
-    pub fn row_mut(&mut self, i: usize) -> &mut [S] {
-        &mut self.data[i * self.cols..(i + 1) * self.cols]
-    }
-
-    pub fn map<T: Copy>(&self, f: impl Fn(S) -> T) -> Matrix<T> {
-        Matrix::new(
-            self.rows,
-            self.cols,
-            self.data.iter().map(|&v| f(v)).collect(),
-        )
-    }
-
-    /// Rows `start..end` as a new matrix.
-    pub fn rows_range(&self, start: usize, end: usize) -> Matrix<S> {
-        Matrix::new(
-            end - start,
-            self.cols,
-            self.data[start * self.cols..end * self.cols].to_vec(),
-        )
-    }
-}
 
 /// Whether an operand enters a product as itself or transposed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,153 +27,360 @@ pub(crate) enum Op {
     T,
 }
 
-/// Scalars the layer kernels run on: f64 and num-dual's first-order duals
-/// with f64 parts.
-pub trait KernelScalar: Scalar + Send + Sync {
-    /// Tangent lanes (0 for f64).
-    #[doc(hidden)]
-    const LANES: usize;
-    /// The error function with its derivative rule (num-dual has no erf):
-    /// erf′(x) = 2/√π·e^(−x²).
-    fn erf(self) -> Self;
-    /// g(self) from g(re) = `value` and g′(re) = `slope`: the chain rule on
-    /// the tangents, so an activation costs one f64 evaluation (num-dual's
-    /// dual `tanh`, for one, costs four transcendental calls).
-    #[doc(hidden)]
-    fn chain(self, value: f64, slope: f64) -> Self;
-    /// Writes the tangent lanes into `out` (of length `LANES`).
-    #[doc(hidden)]
-    fn write_lanes(&self, out: &mut [f64]);
-    /// Tangent lane k (slow for many lanes: prefer `write_lanes`).
-    #[doc(hidden)]
-    fn lane(&self, k: usize) -> f64 {
-        let mut buf = [0.0; MAX_LANES];
-        self.write_lanes(&mut buf[..Self::LANES]);
-        buf[k]
-    }
-    /// Builds a scalar from its real part and lanes.
-    #[doc(hidden)]
-    fn from_lanes(re: f64, lanes: &[f64]) -> Self;
+/// A row-major matrix of dual numbers with `k` tangent lanes, as planes.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct DualMat {
+    pub rows: usize,
+    pub cols: usize,
+    pub k: usize,
+    /// Real parts, row-major.
+    pub re: Vec<f64>,
+    /// Lane l at `l·rows·cols`; `None` when every tangent is zero.
+    pub lanes: Option<Vec<f64>>,
 }
 
-const TWO_OVER_SQRT_PI: f64 = std::f64::consts::FRAC_2_SQRT_PI;
-
-/// The most lanes a kernel scalar has.
-const MAX_LANES: usize = 32;
-
-impl KernelScalar for f64 {
-    const LANES: usize = 0;
-    fn erf(self) -> Self {
-        erf(self)
-    }
-    fn chain(self, value: f64, _: f64) -> Self {
-        value
-    }
-    fn write_lanes(&self, _: &mut [f64]) {}
-    fn from_lanes(re: f64, _: &[f64]) -> Self {
-        re
-    }
-}
-
-impl KernelScalar for Dual64 {
-    const LANES: usize = 1;
-    fn erf(self) -> Self {
-        self.chain(erf(self.re), TWO_OVER_SQRT_PI * (-self.re * self.re).exp())
-    }
-    fn chain(self, value: f64, slope: f64) -> Self {
-        Dual64::new(value, self.eps * slope)
-    }
-    fn write_lanes(&self, out: &mut [f64]) {
-        out[0] = self.eps;
-    }
-    fn from_lanes(re: f64, lanes: &[f64]) -> Self {
-        Dual64::new(re, lanes[0])
-    }
-}
-
-macro_rules! lanes_scalar {
-    ($($k:literal),*) => {$(
-        impl KernelScalar for DualSVec64<$k> {
-            const LANES: usize = $k;
-            fn erf(self) -> Self {
-                self.chain(erf(self.re), TWO_OVER_SQRT_PI * (-self.re * self.re).exp())
-            }
-            fn chain(self, value: f64, slope: f64) -> Self {
-                DualSVec64::new(value, self.eps * slope)
-            }
-            fn write_lanes(&self, out: &mut [f64]) {
-                out.copy_from_slice(self.eps.unwrap_generic(Const::<$k>, U1).as_slice());
-            }
-            fn from_lanes(re: f64, lanes: &[f64]) -> Self {
-                let v = nalgebra::SVector::<f64, $k>::from_column_slice(lanes);
-                DualSVec64::new(re, Derivative::some(v))
-            }
+impl DualMat {
+    /// A matrix without tangents (data, constants).
+    pub fn constant(rows: usize, cols: usize, k: usize, re: Vec<f64>) -> DualMat {
+        debug_assert_eq!(re.len(), rows * cols);
+        DualMat {
+            rows,
+            cols,
+            k,
+            re,
+            lanes: None,
         }
-    )*};
-}
-lanes_scalar!(1, 2, 4, 8, 16, 32);
+    }
 
-/// erf(x) from libm (a port of FreeBSD's msun, accurate to < 1 ulp).
-pub(crate) fn erf(x: f64) -> f64 {
-    libm::erf(x)
-}
+    pub fn zeros(rows: usize, cols: usize, k: usize) -> DualMat {
+        DualMat::constant(rows, cols, k, vec![0.0; rows * cols])
+    }
 
-/// A matrix split into f64 planes: the real parts, and the tangent lanes
-/// stored one after the other (lane k at `k·rows·cols`), with a flag per
-/// lane that is false where the lane is zero everywhere.
-struct Planes {
-    rows: usize,
-    cols: usize,
-    re: Vec<f64>,
-    lanes: Vec<f64>,
-    nonzero: Vec<bool>,
-}
+    pub fn size(&self) -> usize {
+        self.rows * self.cols
+    }
 
-impl Planes {
-    fn split<S: KernelScalar>(m: &Matrix<S>) -> Planes {
-        let size = m.rows * m.cols;
-        let k = S::LANES;
-        let mut re = Vec::with_capacity(size);
-        let mut lanes = vec![0.0; k * size];
-        let mut buf = [0.0; MAX_LANES];
-        for (i, v) in m.data.iter().enumerate() {
-            re.push(v.re());
-            if k > 0 {
-                v.write_lanes(&mut buf[..k]);
-                for (l, &b) in buf[..k].iter().enumerate() {
-                    lanes[l * size + i] = b;
+    /// Lane l, if any tangent is stored.
+    pub fn lane(&self, l: usize) -> Option<&[f64]> {
+        let s = self.size();
+        self.lanes.as_ref().map(|v| &v[l * s..(l + 1) * s])
+    }
+
+    /// Mutable lanes, allocating zeros if none are stored.
+    fn lanes_mut(&mut self) -> &mut Vec<f64> {
+        let n = self.k * self.size();
+        self.lanes.get_or_insert_with(|| vec![0.0; n])
+    }
+
+    /// Entries `offset..offset + rows·cols` of a row vector, as a matrix.
+    pub fn slice(&self, offset: usize, rows: usize, cols: usize) -> DualMat {
+        debug_assert_eq!(self.rows, 1);
+        let len = rows * cols;
+        let re = self.re[offset..offset + len].to_vec();
+        let lanes = self.lanes.as_ref().and_then(|v| {
+            let n = self.cols;
+            let mut out = Vec::with_capacity(self.k * len);
+            for l in 0..self.k {
+                out.extend_from_slice(&v[l * n + offset..l * n + offset + len]);
+            }
+            out.iter().any(|&x| x != 0.0).then_some(out)
+        });
+        DualMat {
+            rows,
+            cols,
+            k: self.k,
+            re,
+            lanes,
+        }
+    }
+
+    /// Adds `m` (flattened) into entries `offset..` of this row vector.
+    pub fn add_into_slice(&mut self, offset: usize, m: &DualMat) {
+        debug_assert_eq!(self.rows, 1);
+        let len = m.size();
+        for (a, b) in self.re[offset..offset + len].iter_mut().zip(&m.re) {
+            *a += b;
+        }
+        if let Some(src) = &m.lanes {
+            let n = self.cols;
+            let k = self.k;
+            let dst = self.lanes_mut();
+            for l in 0..k {
+                let d = &mut dst[l * n + offset..l * n + offset + len];
+                for (a, b) in d.iter_mut().zip(&src[l * len..(l + 1) * len]) {
+                    *a += b;
                 }
             }
         }
-        let nonzero = (0..k)
-            .map(|l| lanes[l * size..(l + 1) * size].iter().any(|&v| v != 0.0))
-            .collect();
-        Planes {
-            rows: m.rows,
-            cols: m.cols,
+    }
+
+    /// Rows `start..end`.
+    pub fn rows_range(&self, start: usize, end: usize) -> DualMat {
+        let (c, s) = (self.cols, self.size());
+        let len = (end - start) * c;
+        let lanes = self.lanes.as_ref().map(|v| {
+            let mut out = Vec::with_capacity(self.k * len);
+            for l in 0..self.k {
+                out.extend_from_slice(&v[l * s + start * c..l * s + end * c]);
+            }
+            out
+        });
+        DualMat {
+            rows: end - start,
+            cols: c,
+            k: self.k,
+            re: self.re[start * c..end * c].to_vec(),
+            lanes,
+        }
+    }
+
+    /// f applied element-wise, given f and f′ at each real part (and the
+    /// flat index, for derivatives that depend on another matrix): the
+    /// chain rule on the tangents.
+    pub fn map(&self, f: impl Fn(usize, f64) -> (f64, f64)) -> DualMat {
+        let s = self.size();
+        let mut re = Vec::with_capacity(s);
+        let mut slope = Vec::with_capacity(if self.lanes.is_some() { s } else { 0 });
+        for (i, &x) in self.re.iter().enumerate() {
+            let (v, d) = f(i, x);
+            re.push(v);
+            if self.lanes.is_some() {
+                slope.push(d);
+            }
+        }
+        let lanes = self.lanes.as_ref().map(|v| {
+            let mut out = v.clone();
+            for plane in out.chunks_exact_mut(s.max(1)) {
+                for (t, &d) in plane.iter_mut().zip(&slope) {
+                    *t *= d;
+                }
+            }
+            out
+        });
+        DualMat {
+            rows: self.rows,
+            cols: self.cols,
+            k: self.k,
             re,
             lanes,
-            nonzero,
         }
     }
 
-    fn real(m: &Matrix<f64>) -> Planes {
-        Planes {
-            rows: m.rows,
-            cols: m.cols,
-            re: m.data.clone(),
-            lanes: Vec::new(),
-            nonzero: Vec::new(),
+    /// Element-wise product (product rule).
+    pub fn mul(&self, other: &DualMat) -> DualMat {
+        debug_assert_eq!((self.rows, self.cols), (other.rows, other.cols));
+        let s = self.size();
+        let k = self.k.max(other.k);
+        let re: Vec<f64> = self.re.iter().zip(&other.re).map(|(a, b)| a * b).collect();
+        let lanes = match (&self.lanes, &other.lanes) {
+            (None, None) => None,
+            (a, b) => {
+                let mut out = vec![0.0; k * s];
+                for (l, plane) in out.chunks_exact_mut(s.max(1)).enumerate() {
+                    if let Some(a) = a {
+                        for ((t, da), y) in
+                            plane.iter_mut().zip(&a[l * s..(l + 1) * s]).zip(&other.re)
+                        {
+                            *t = da * y;
+                        }
+                    }
+                    if let Some(b) = b {
+                        for ((t, db), x) in
+                            plane.iter_mut().zip(&b[l * s..(l + 1) * s]).zip(&self.re)
+                        {
+                            *t += x * db;
+                        }
+                    }
+                }
+                Some(out)
+            }
+        };
+        DualMat {
+            rows: self.rows,
+            cols: self.cols,
+            k,
+            re,
+            lanes,
         }
     }
 
-    fn lane(&self, k: usize) -> Option<&[f64]> {
-        let size = self.rows * self.cols;
-        (self.nonzero.get(k) == Some(&true)).then(|| &self.lanes[k * size..(k + 1) * size])
+    /// self·a + other·b, element-wise, for real a and b.
+    pub fn axpby(&self, a: f64, other: &DualMat, b: f64) -> DualMat {
+        debug_assert_eq!((self.rows, self.cols), (other.rows, other.cols));
+        let re = self
+            .re
+            .iter()
+            .zip(&other.re)
+            .map(|(x, y)| a * x + b * y)
+            .collect();
+        let lanes = match (&self.lanes, &other.lanes) {
+            (None, None) => None,
+            (Some(x), None) => Some(x.iter().map(|v| a * v).collect()),
+            (None, Some(y)) => Some(y.iter().map(|v| b * v).collect()),
+            (Some(x), Some(y)) => Some(x.iter().zip(y).map(|(p, q)| a * p + b * q).collect()),
+        };
+        DualMat {
+            rows: self.rows,
+            cols: self.cols,
+            k: self.k.max(other.k),
+            re,
+            lanes,
+        }
     }
 
-    fn any_lane(&self) -> bool {
-        self.nonzero.iter().any(|&z| z)
+    /// self·a for real a.
+    pub fn scale(&self, a: f64) -> DualMat {
+        DualMat {
+            rows: self.rows,
+            cols: self.cols,
+            k: self.k,
+            re: self.re.iter().map(|v| a * v).collect(),
+            lanes: self
+                .lanes
+                .as_ref()
+                .map(|v| v.iter().map(|x| a * x).collect()),
+        }
+    }
+
+    /// Adds a real constant matrix (same shape).
+    pub fn add_constant(&self, c: &[f64], sign: f64) -> DualMat {
+        let mut out = self.clone();
+        for (a, b) in out.re.iter_mut().zip(c) {
+            *a += sign * b;
+        }
+        out
+    }
+
+    /// Column sums: a 1×cols row.
+    pub fn sum_rows(&self) -> DualMat {
+        let (r, c, s) = (self.rows, self.cols, self.size());
+        let sum = |plane: &[f64]| {
+            let mut out = vec![0.0; c];
+            for i in 0..r {
+                for (o, v) in out.iter_mut().zip(&plane[i * c..(i + 1) * c]) {
+                    *o += v;
+                }
+            }
+            out
+        };
+        let lanes = self.lanes.as_ref().map(|v| {
+            let mut out = Vec::with_capacity(self.k * c);
+            for l in 0..self.k {
+                out.extend(sum(&v[l * s..(l + 1) * s]));
+            }
+            out
+        });
+        DualMat {
+            rows: 1,
+            cols: c,
+            k: self.k,
+            re: sum(&self.re),
+            lanes,
+        }
+    }
+
+    /// Row sums: a rows×1 column.
+    pub fn sum_cols(&self) -> DualMat {
+        let (r, c, s) = (self.rows, self.cols, self.size());
+        let sum = |plane: &[f64]| -> Vec<f64> {
+            (0..r)
+                .map(|i| plane[i * c..(i + 1) * c].iter().sum())
+                .collect()
+        };
+        let lanes = self.lanes.as_ref().map(|v| {
+            let mut out = Vec::with_capacity(self.k * r);
+            for l in 0..self.k {
+                out.extend(sum(&v[l * s..(l + 1) * s]));
+            }
+            out
+        });
+        DualMat {
+            rows: r,
+            cols: 1,
+            k: self.k,
+            re: sum(&self.re),
+            lanes,
+        }
+    }
+
+    /// The sum of all entries: a 1×1 matrix.
+    pub fn sum_all(&self) -> DualMat {
+        self.sum_rows().sum_cols()
+    }
+
+    /// Combines each entry with the entry of `v` in the same column (v is
+    /// 1×cols, `by_row` false) or the same row (v is rows×1, `by_row`
+    /// true): `add` gives x + v, otherwise x·v (product rule).
+    pub fn broadcast(&self, v: &DualMat, by_row: bool, add: bool) -> DualMat {
+        let (r, c, s, vs) = (self.rows, self.cols, self.size(), v.size());
+        debug_assert_eq!(vs, if by_row { r } else { c });
+        let at = |i: usize, j: usize| if by_row { i } else { j };
+        let mut re = Vec::with_capacity(s);
+        for i in 0..r {
+            for j in 0..c {
+                let (x, w) = (self.re[i * c + j], v.re[at(i, j)]);
+                re.push(if add { x + w } else { x * w });
+            }
+        }
+        let k = self.k.max(v.k);
+        let lanes = if self.lanes.is_none() && v.lanes.is_none() {
+            None
+        } else {
+            let mut out = vec![0.0; k * s];
+            for l in 0..k {
+                let plane = &mut out[l * s..(l + 1) * s];
+                if let Some(xl) = self.lane(l) {
+                    for i in 0..r {
+                        for j in 0..c {
+                            // (x·w)' ∋ x'·w; (x + w)' ∋ x'.
+                            let f = if add { 1.0 } else { v.re[at(i, j)] };
+                            plane[i * c + j] = xl[i * c + j] * f;
+                        }
+                    }
+                }
+                if let Some(wl) = v.lane(l) {
+                    for i in 0..r {
+                        for j in 0..c {
+                            let f = if add { 1.0 } else { self.re[i * c + j] };
+                            plane[i * c + j] += wl[at(i, j)] * f;
+                        }
+                    }
+                }
+            }
+            Some(out)
+        };
+        DualMat {
+            rows: r,
+            cols: c,
+            k,
+            re,
+            lanes,
+        }
+    }
+
+    /// Entry (i, cols[i]) of each row: a rows×1 column.
+    pub fn pick(&self, cols: &[usize]) -> DualMat {
+        let (r, c, s) = (self.rows, self.cols, self.size());
+        let re = (0..r).map(|i| self.re[i * c + cols[i]]).collect();
+        let lanes = self.lanes.as_ref().map(|v| {
+            let mut out = Vec::with_capacity(self.k * r);
+            for l in 0..self.k {
+                out.extend((0..r).map(|i| v[l * s + i * c + cols[i]]));
+            }
+            out
+        });
+        DualMat {
+            rows: r,
+            cols: 1,
+            k: self.k,
+            re,
+            lanes,
+        }
+    }
+
+    /// The real parts only (tangents dropped).
+    pub fn real(&self) -> DualMat {
+        DualMat::constant(self.rows, self.cols, self.k, self.re.clone())
     }
 }
 
@@ -235,10 +392,10 @@ fn view(data: &[f64], rows: usize, cols: usize, op: Op) -> MatRef<'_, f64> {
     }
 }
 
-fn shape(p: &Planes, op: Op) -> (usize, usize) {
+fn shape(m: &DualMat, op: Op) -> (usize, usize) {
     match op {
-        Op::N => (p.rows, p.cols),
-        Op::T => (p.cols, p.rows),
+        Op::N => (m.rows, m.cols),
+        Op::T => (m.cols, m.rows),
     }
 }
 
@@ -259,7 +416,7 @@ fn gemm_into(
     matmul(d, accum, a, b, 1.0, Par::Seq);
 }
 
-/// dst (+)= op(a)·op(b) where op(b) has nonzero entries only in a few
+/// dst (+)= op(a)·op(b) where op(b) may have nonzero entries in only a few
 /// columns: those columns are gathered, multiplied and scattered.
 fn gemm_sparse_right(
     dst: &mut [f64],
@@ -281,175 +438,133 @@ fn gemm_sparse_right(
     if nonzero.is_empty() {
         return;
     }
-    let mut gathered = vec![0.0; inner * nonzero.len()];
+    let w = nonzero.len();
+    let mut gathered = vec![0.0; inner * w];
     for i in 0..inner {
         for (c, &j) in nonzero.iter().enumerate() {
-            gathered[i * nonzero.len() + c] = b[(i, j)];
+            gathered[i * w + c] = b[(i, j)];
         }
     }
-    let mut small = vec![0.0; m * nonzero.len()];
+    let mut small = vec![0.0; m * w];
     gemm_into(
         &mut small,
-        (m, nonzero.len()),
+        (m, w),
         false,
         a,
-        MatRef::from_row_major_slice(&gathered, inner, nonzero.len()),
+        MatRef::from_row_major_slice(&gathered, inner, w),
     );
     for i in 0..m {
         for (c, &j) in nonzero.iter().enumerate() {
-            dst[i * n + j] += small[i * nonzero.len() + c];
+            dst[i * n + j] += small[i * w + c];
         }
     }
 }
 
-/// op(a)·op(b) over planes: re = AB, lane k = Ȧ_k B + A Ḃ_k.
-fn gemm_planes(a: &Planes, ta: Op, b: &Planes, tb: Op, k: usize) -> Planes {
+/// op(a)·op(b): re = AB, lane l = Ȧ_l B + A Ḃ_l.
+pub(crate) fn gemm(a: &DualMat, ta: Op, b: &DualMat, tb: Op) -> DualMat {
     let (m, ka) = shape(a, ta);
     let (kb, n) = shape(b, tb);
     assert_eq!(ka, kb, "inner dimensions of a product must agree");
+    let k = a.k.max(b.k);
     let size = m * n;
     let a_re = view(&a.re, a.rows, a.cols, ta);
     let b_re = view(&b.re, b.rows, b.cols, tb);
     let mut re = vec![0.0; size];
     gemm_into(&mut re, (m, n), false, a_re, b_re);
+    if a.lanes.is_none() && b.lanes.is_none() {
+        return DualMat::constant(m, n, k, re);
+    }
     let mut lanes = vec![0.0; k * size];
-    let mut nonzero = vec![false; k];
-    if a.any_lane() {
-        if ta == Op::N && a.nonzero.iter().all(|&z| z) {
+    if let Some(al) = &a.lanes {
+        if ta == Op::N {
             // Lanes stacked: (k·m × ka)·op(B) in one product.
-            let stacked = MatRef::from_row_major_slice(&a.lanes, k * m, ka);
+            let stacked = MatRef::from_row_major_slice(al, k * m, ka);
             gemm_into(&mut lanes, (k * m, n), false, stacked, b_re);
-            nonzero.iter_mut().for_each(|z| *z = true);
         } else {
             for l in 0..k {
-                if let Some(da) = a.lane(l) {
-                    let out = &mut lanes[l * size..(l + 1) * size];
-                    gemm_into(out, (m, n), false, view(da, a.rows, a.cols, ta), b_re);
-                    nonzero[l] = true;
-                }
+                let da = a.lane(l).expect("lanes are stored");
+                gemm_into(
+                    &mut lanes[l * size..(l + 1) * size],
+                    (m, n),
+                    false,
+                    view(da, a.rows, a.cols, ta),
+                    b_re,
+                );
             }
         }
     }
-    for l in 0..k {
-        if let Some(db) = b.lane(l) {
-            let out = &mut lanes[l * size..(l + 1) * size];
-            gemm_sparse_right(out, (m, n), nonzero[l], a_re, view(db, b.rows, b.cols, tb));
-            nonzero[l] = true;
+    if b.lanes.is_some() {
+        for l in 0..k {
+            let db = b.lane(l).expect("lanes are stored");
+            gemm_sparse_right(
+                &mut lanes[l * size..(l + 1) * size],
+                (m, n),
+                a.lanes.is_some(),
+                a_re,
+                view(db, b.rows, b.cols, tb),
+            );
         }
     }
-    Planes {
+    DualMat {
         rows: m,
         cols: n,
+        k,
         re,
-        lanes,
-        nonzero,
+        lanes: Some(lanes),
     }
 }
 
-fn join<S: KernelScalar>(p: Planes) -> Matrix<S> {
-    let size = p.rows * p.cols;
-    let k = S::LANES;
-    let mut buf = [0.0; MAX_LANES];
-    let data = (0..size)
-        .map(|i| {
-            for (l, b) in buf[..k].iter_mut().enumerate() {
-                *b = if p.nonzero[l] {
-                    p.lanes[l * size + i]
-                } else {
-                    0.0
-                };
-            }
-            S::from_lanes(p.re[i], &buf[..k])
-        })
-        .collect();
-    Matrix::new(p.rows, p.cols, data)
-}
-
-/// op(a)·op(b) for two matrices of scalars.
-pub(crate) fn gemm<S: KernelScalar>(a: &Matrix<S>, ta: Op, b: &Matrix<S>, tb: Op) -> Matrix<S> {
-    join(gemm_planes(
-        &Planes::split(a),
-        ta,
-        &Planes::split(b),
-        tb,
-        S::LANES,
-    ))
-}
-
-/// op(x)·op(b) where x is data (no tangents).
-pub(crate) fn gemm_data_left<S: KernelScalar>(
-    x: &Matrix<f64>,
-    tx: Op,
-    b: &Matrix<S>,
-    tb: Op,
-) -> Matrix<S> {
-    join(gemm_planes(
-        &Planes::real(x),
-        tx,
-        &Planes::split(b),
-        tb,
-        S::LANES,
-    ))
-}
-
-/// op(a)·op(x) where x is data (no tangents).
-pub(crate) fn gemm_data_right<S: KernelScalar>(
-    a: &Matrix<S>,
-    ta: Op,
-    x: &Matrix<f64>,
-    tx: Op,
-) -> Matrix<S> {
-    join(gemm_planes(
-        &Planes::split(a),
-        ta,
-        &Planes::real(x),
-        tx,
-        S::LANES,
-    ))
+/// erf(x) from libm (a port of FreeBSD's msun, accurate to < 1 ulp).
+pub(crate) fn erf(x: f64) -> f64 {
+    libm::erf(x)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn naive(a: &Matrix<f64>, ta: Op, b: &Matrix<f64>, tb: Op) -> Matrix<f64> {
-        let get = |m: &Matrix<f64>, op: Op, i: usize, j: usize| match op {
-            Op::N => m.data[i * m.cols + j],
-            Op::T => m.data[j * m.cols + i],
+    fn naive(
+        a: &[f64],
+        ar: usize,
+        ac: usize,
+        ta: Op,
+        b: &[f64],
+        br: usize,
+        bc: usize,
+        tb: Op,
+    ) -> Vec<f64> {
+        let get = |m: &[f64], cols: usize, op: Op, i: usize, j: usize| match op {
+            Op::N => m[i * cols + j],
+            Op::T => m[j * cols + i],
         };
-        let (r, k) = if ta == Op::N {
-            (a.rows, a.cols)
-        } else {
-            (a.cols, a.rows)
-        };
-        let c = if tb == Op::N { b.cols } else { b.rows };
-        let mut out = Matrix::filled(r, c, 0.0);
+        let (r, k) = if ta == Op::N { (ar, ac) } else { (ac, ar) };
+        let c = if tb == Op::N { bc } else { br };
+        let mut out = vec![0.0; r * c];
         for i in 0..r {
             for j in 0..c {
-                out.data[i * c + j] = (0..k).map(|l| get(a, ta, i, l) * get(b, tb, l, j)).sum();
+                out[i * c + j] = (0..k)
+                    .map(|l| get(a, ac, ta, i, l) * get(b, bc, tb, l, j))
+                    .sum();
             }
         }
         out
     }
 
-    fn random(rows: usize, cols: usize, seed: u64) -> Matrix<f64> {
+    fn random(n: usize, seed: u64) -> Vec<f64> {
         let mut s = seed;
-        Matrix::new(
-            rows,
-            cols,
-            (0..rows * cols)
-                .map(|_| {
-                    s = s
-                        .wrapping_mul(6364136223846793005)
-                        .wrapping_add(1442695040888963407);
-                    (s >> 11) as f64 / (1u64 << 53) as f64 - 0.5
-                })
-                .collect(),
-        )
+        (0..n)
+            .map(|_| {
+                s = s
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                (s >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+            })
+            .collect()
     }
 
     #[test]
-    fn dual_products_follow_the_product_rule_for_every_transpose() {
+    fn products_follow_the_product_rule_for_every_transpose() {
+        let k = 3;
         for (ta, tb) in [
             (Op::N, Op::N),
             (Op::N, Op::T),
@@ -458,60 +573,82 @@ mod tests {
         ] {
             let (ar, ac) = if ta == Op::N { (5, 7) } else { (7, 5) };
             let (br, bc) = if tb == Op::N { (7, 3) } else { (3, 7) };
-            let (a, da) = (random(ar, ac, 1), random(ar, ac, 2));
-            let (b, mut db) = (random(br, bc, 3), random(br, bc, 4));
-            // A unit tangent in b: exercises the sparse path.
-            db.data
-                .iter_mut()
-                .enumerate()
-                .for_each(|(i, v)| *v = if i == 4 { 1.0 } else { 0.0 });
-            let lift = |m: &Matrix<f64>, d: &Matrix<f64>| {
-                Matrix::new(
-                    m.rows,
-                    m.cols,
-                    m.data
-                        .iter()
-                        .zip(&d.data)
-                        .map(|(&x, &y)| Dual64::new(x, y))
-                        .collect(),
-                )
+            let a = DualMat {
+                rows: ar,
+                cols: ac,
+                k,
+                re: random(35, 1),
+                lanes: Some(random(35 * k, 2)),
             };
-            let c = gemm(&lift(&a, &da), ta, &lift(&b, &db), tb);
-            let re = naive(&a, ta, &b, tb);
-            let eps1 = naive(&da, ta, &b, tb);
-            let eps2 = naive(&a, ta, &db, tb);
-            for i in 0..c.data.len() {
-                assert!((c.data[i].re - re.data[i]).abs() < 1e-14);
-                assert!((c.data[i].eps - eps1.data[i] - eps2.data[i]).abs() < 1e-14);
+            // A unit tangent in lane 1 of b, zero in lanes 0 and 2: the sparse path.
+            let mut bl = vec![0.0; 21 * k];
+            bl[21 + 4] = 1.0;
+            let b = DualMat {
+                rows: br,
+                cols: bc,
+                k,
+                re: random(21, 3),
+                lanes: Some(bl),
+            };
+            let c = gemm(&a, ta, &b, tb);
+            let re = naive(&a.re, ar, ac, ta, &b.re, br, bc, tb);
+            for (x, y) in c.re.iter().zip(&re) {
+                assert!((x - y).abs() < 1e-14);
             }
-            let c = gemm_data_left(&a, ta, &lift(&b, &db), tb);
-            for i in 0..c.data.len() {
-                assert!((c.data[i].eps - eps2.data[i]).abs() < 1e-14);
+            for l in 0..k {
+                let t1 = naive(a.lane(l).unwrap(), ar, ac, ta, &b.re, br, bc, tb);
+                let t2 = naive(&a.re, ar, ac, ta, b.lane(l).unwrap(), br, bc, tb);
+                for (i, v) in c.lane(l).unwrap().iter().enumerate() {
+                    assert!((v - t1[i] - t2[i]).abs() < 1e-14, "lane {l}");
+                }
             }
-            let c = gemm_data_right(&lift(&a, &da), ta, &b, tb);
-            for i in 0..c.data.len() {
-                assert!((c.data[i].eps - eps1.data[i]).abs() < 1e-14);
+            // Constant left operand: only the right tangent term.
+            let c = gemm(&a.real(), ta, &b, tb);
+            let t2 = naive(&a.re, ar, ac, ta, b.lane(1).unwrap(), br, bc, tb);
+            for (v, w) in c.lane(1).unwrap().iter().zip(&t2) {
+                assert!((v - w).abs() < 1e-14);
             }
         }
     }
 
     #[test]
-    fn erf_matches_reference_values_and_its_derivative() {
-        // Reference values from Abramowitz & Stegun, table 7.1, and mpmath.
+    fn element_wise_operations_carry_tangents() {
+        let x = DualMat {
+            rows: 2,
+            cols: 2,
+            k: 1,
+            re: vec![1.0, 2.0, 3.0, 4.0],
+            lanes: Some(vec![1.0, 0.0, 0.0, 1.0]),
+        };
+        let y = x.map(|_, v| (v * v, 2.0 * v));
+        assert_eq!(y.re, vec![1.0, 4.0, 9.0, 16.0]);
+        assert_eq!(y.lanes.unwrap(), vec![2.0, 0.0, 0.0, 8.0]);
+        let p = x.mul(&x);
+        assert_eq!(p.lanes.unwrap(), vec![2.0, 0.0, 0.0, 8.0]);
+        let s = x.sum_rows();
+        assert_eq!(
+            (s.re.clone(), s.lanes.clone().unwrap()),
+            (vec![4.0, 6.0], vec![1.0, 1.0])
+        );
+        let r = x.sum_cols();
+        assert_eq!(
+            (r.re.clone(), r.lanes.unwrap()),
+            (vec![3.0, 7.0], vec![1.0, 1.0])
+        );
+        let b = x.broadcast(&s, false, false);
+        assert_eq!(b.re, vec![4.0, 12.0, 12.0, 24.0]);
+        // (x·s)' = x'·s + x·s': lane of entry (0,0) = 1·4 + 1·1.
+        assert_eq!(b.lanes.unwrap()[0], 5.0);
+    }
+
+    #[test]
+    fn erf_matches_reference_values() {
         for (x, want) in [
-            (0.0, 0.0),
-            (0.1, 0.112_462_916_018_284_9),
             (0.5, 0.520_499_877_813_046_5),
             (1.0, 0.842_700_792_949_714_9),
             (2.0, 0.995_322_265_018_952_7),
-            (3.5, 0.999_999_256_901_627_7),
-            (5.0, 0.999_999_999_998_462_5),
         ] {
-            assert!((erf(x) - want).abs() < 2e-16, "erf({x}) = {}", erf(x));
-            assert!((erf(-x) + want).abs() < 2e-16);
+            assert!((erf(x) - want).abs() < 2e-16);
         }
-        let x = Dual64::new(0.7, 1.0).erf();
-        let h = 1e-6;
-        assert!((x.eps - (erf(0.7 + h) - erf(0.7 - h)) / (2.0 * h)).abs() < 1e-9);
     }
 }

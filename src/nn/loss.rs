@@ -5,7 +5,8 @@
 use std::fmt;
 use std::str::FromStr;
 
-use super::kernel::{KernelScalar, Matrix};
+use super::kernel::DualMat;
+use super::layers::sigmoid;
 use crate::{Dataset, Error, Result};
 
 /// A loss function on the network's outputs.
@@ -81,7 +82,7 @@ pub(crate) enum Targets {
     /// Class indices (cross-entropy).
     Classes(Vec<usize>),
     /// A dense target per output (mse, bce), row-major rows × outputs.
-    Dense(Matrix<f64>),
+    Dense { cols: usize, values: Vec<f64> },
 }
 
 impl Targets {
@@ -97,18 +98,20 @@ impl Targets {
                 }
                 Ok(Targets::Classes(data.class_labels(outputs)?))
             }
-            Loss::Mse if outputs == 1 => Ok(Targets::Dense(Matrix::new(
-                data.rows(),
-                1,
-                data.targets().to_vec(),
-            ))),
+            Loss::Mse if outputs == 1 => Ok(Targets::Dense {
+                cols: 1,
+                values: data.targets().to_vec(),
+            }),
             Loss::Mse => {
                 let labels = data.class_labels(outputs)?;
-                let mut t = Matrix::filled(data.rows(), outputs, 0.0);
+                let mut values = vec![0.0; data.rows() * outputs];
                 for (i, &c) in labels.iter().enumerate() {
-                    t.data[i * outputs + c] = 1.0;
+                    values[i * outputs + c] = 1.0;
                 }
-                Ok(Targets::Dense(t))
+                Ok(Targets::Dense {
+                    cols: outputs,
+                    values,
+                })
             }
             Loss::Bce => {
                 if outputs != 1 {
@@ -116,11 +119,10 @@ impl Targets {
                         "bce (binary cross-entropy with logits) needs a network with 1 output, found {outputs}"
                     )));
                 }
-                Ok(Targets::Dense(Matrix::new(
-                    data.rows(),
-                    1,
-                    data.binary_labels()?,
-                )))
+                Ok(Targets::Dense {
+                    cols: 1,
+                    values: data.binary_labels()?,
+                })
             }
         }
     }
@@ -129,69 +131,87 @@ impl Targets {
     pub fn rows_range(&self, start: usize, end: usize) -> Targets {
         match self {
             Targets::Classes(c) => Targets::Classes(c[start..end].to_vec()),
-            Targets::Dense(m) => Targets::Dense(m.rows_range(start, end)),
+            Targets::Dense { cols, values } => Targets::Dense {
+                cols: *cols,
+                values: values[start * cols..end * cols].to_vec(),
+            },
         }
     }
 }
 
 /// The loss summed over the rows of `z` and divided by `total_rows` (the
-/// rows of the whole data set, so chunks add up to the mean), and its
-/// gradient with respect to `z`.
-pub(crate) fn loss_and_gradient<S: KernelScalar>(
+/// rows of the whole data set, so chunks add up to the mean) as a 1×1 dual
+/// matrix, and its gradient with respect to `z`.
+pub(crate) fn loss_and_gradient(
     loss: Loss,
-    z: &Matrix<S>,
+    z: &DualMat,
     targets: &Targets,
     total_rows: usize,
-) -> (S, Matrix<S>) {
+) -> (DualMat, DualMat) {
     let scale = 1.0 / total_rows as f64;
-    let mut d = z.clone();
-    let mut total = S::zero();
+    let (rows, cols) = (z.rows, z.cols);
     match (loss, targets) {
         (Loss::CrossEntropy, Targets::Classes(labels)) => {
-            for i in 0..z.rows {
-                let row = z.row(i);
-                let max = row
-                    .iter()
-                    .copied()
-                    .fold(row[0], |m, v| if v.re() > m.re() { v } else { m });
-                let lse = row.iter().map(|&v| (v - max).exp()).sum::<S>().ln() + max;
-                total += lse - row[labels[i]];
-                for (j, dj) in d.row_mut(i).iter_mut().enumerate() {
-                    let p = (row[j] - lse).exp();
-                    *dj = if j == labels[i] { p - 1.0 } else { p } * scale;
-                }
+            // lse = m + ln Σ exp(z − m) for any constant shift m: the row max.
+            let shift: Vec<f64> = (0..rows)
+                .map(|i| {
+                    z.re[i * cols..(i + 1) * cols]
+                        .iter()
+                        .copied()
+                        .fold(f64::NEG_INFINITY, f64::max)
+                })
+                .collect();
+            let neg_shift = DualMat::constant(rows, 1, z.k, shift.iter().map(|m| -m).collect());
+            let e = z.broadcast(&neg_shift, true, true).map(|_, v| {
+                let e = v.exp();
+                (e, e)
+            });
+            let sums = e.sum_cols();
+            let log_sums = sums.map(|_, s| (s.ln(), 1.0 / s));
+            let picked = z.pick(labels);
+            // Σ_i ln Σ_j e_ij + m_i − z_i,y_i
+            let total = log_sums.axpby(1.0, &picked, -1.0).sum_all().scale(scale);
+            let total = DualMat {
+                re: vec![total.re[0] + scale * shift.iter().sum::<f64>()],
+                ..total
+            };
+            let inv = sums.map(|_, s| (1.0 / s, -1.0 / (s * s)));
+            let mut onehot = vec![0.0; rows * cols];
+            for (i, &c) in labels.iter().enumerate() {
+                onehot[i * cols + c] = 1.0;
             }
+            let d = e
+                .broadcast(&inv, true, false)
+                .add_constant(&onehot, -1.0)
+                .scale(scale);
+            (total, d)
         }
-        (Loss::Mse, Targets::Dense(t)) => {
+        (Loss::Mse, Targets::Dense { values, .. }) => {
             // nn.MSELoss averages over every element: rows × outputs.
-            let scale = scale / z.cols as f64;
-            for (k, dk) in d.data.iter_mut().enumerate() {
-                let r = z.data[k] - t.data[k];
-                total += r * r;
-                *dk = r * (2.0 * scale);
-            }
-            total *= 1.0 / z.cols as f64;
+            let per = scale / cols as f64;
+            let r = z.add_constant(values, -1.0);
+            (r.mul(&r).sum_all().scale(per), r.scale(2.0 * per))
         }
-        (Loss::Bce, Targets::Dense(t)) => {
-            for (k, dk) in d.data.iter_mut().enumerate() {
-                let (x, y) = (z.data[k], t.data[k]);
-                // softplus(x) − y·x, stably; its derivative is σ(x) − y.
-                let softplus = if x.re() > 0.0 {
+        (Loss::Bce, Targets::Dense { values, .. }) => {
+            // softplus(x) − y·x, stably; its derivative is σ(x) − y.
+            let softplus = z.map(|_, x| {
+                let sp = if x > 0.0 {
                     x + (-x).exp().ln_1p()
                 } else {
                     x.exp().ln_1p()
                 };
-                total += softplus - x * y;
-                let sigma = if x.re() >= 0.0 {
-                    ((-x).exp() + 1.0).recip()
-                } else {
-                    let e = x.exp();
-                    e / (e + 1.0)
-                };
-                *dk = (sigma - y) * scale;
-            }
+                (sp, sigmoid(x))
+            });
+            let xy = z.map(|i, x| (x * values[i], values[i]));
+            let total = softplus.axpby(1.0, &xy, -1.0).sum_all().scale(scale);
+            let d = z
+                .map(|i, x| {
+                    let s = sigmoid(x);
+                    (s - values[i], s * (1.0 - s))
+                })
+                .scale(scale);
+            (total, d)
         }
         _ => unreachable!("targets are prepared for their loss"),
     }
-    (total * scale, d)
 }

@@ -11,8 +11,8 @@
 //! parameters.
 //!
 //! - `spec`: the layer list, its syntax, parser and canonical form;
-//! - `kernel`: row-major matrices and GEMM over dual scalars;
-//! - `layers`, `loss`: forward and backward passes, written once over the scalar;
+//! - `kernel`: dual matrices (real and tangent planes) and their arithmetic;
+//! - `layers`, `loss`: forward and backward passes, written once over dual matrices;
 //! - `network`: [`Network`] (from a checkpoint) and [`NetworkObjective`].
 
 mod kernel;
@@ -21,7 +21,6 @@ mod loss;
 mod network;
 mod spec;
 
-pub use kernel::KernelScalar;
 pub use layers::BatchNormMode;
 pub use loss::Loss;
 pub use network::{META_ARCH, META_DATA, META_LOSS, Network, NetworkObjective, NetworkOptions};

@@ -5,11 +5,10 @@ use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use nalgebra::{DMatrix, DVector};
-use num_dual::{Dual64, DualSVec64};
 use rayon::prelude::*;
 
-use super::kernel::{KernelScalar, Matrix};
-use super::layers::{self, BatchNormMode, Cache, Input, Slots};
+use super::kernel::DualMat;
+use super::layers::{self, BatchNormMode, Cache, Slots};
 use super::loss::{Loss, Targets, loss_and_gradient};
 use crate::ad::{check_finite, finish_hessian};
 use crate::{
@@ -244,7 +243,7 @@ pub struct NetworkObjective {
     slots: Vec<Slots>,
     /// (inputs, targets) per chunk of rows; one chunk when BatchNorm uses
     /// batch statistics.
-    chunks: Vec<(Matrix<f64>, Targets)>,
+    chunks: Vec<(DualMat, Targets)>,
     rows: usize,
     loss: Loss,
     options: NetworkOptions,
@@ -283,9 +282,10 @@ impl NetworkObjective {
         let inputs = {
             let x = data.inputs();
             let (rows, cols) = (x.nrows(), x.ncols());
-            Matrix::new(
+            DualMat::constant(
                 rows,
                 cols,
+                0,
                 (0..rows * cols).map(|k| x[(k / cols, k % cols)]).collect(),
             )
         };
@@ -348,39 +348,36 @@ impl NetworkObjective {
         let n = theta.len();
         let blocks = n.div_ceil(LANES);
         let done = AtomicUsize::new(0);
-        let results: Vec<(f64, Vec<f64>, Vec<[f64; LANES]>)> = (0..blocks)
+        let results: Vec<(f64, Vec<f64>, Vec<f64>)> = (0..blocks)
             .into_par_iter()
             .map(|b| {
                 let first = b * LANES;
-                let seeded: Vec<DualSVec64<LANES>> = theta
-                    .iter()
-                    .enumerate()
-                    .map(|(i, &t)| {
-                        let lane = i.wrapping_sub(first);
-                        if lane < LANES {
-                            DualSVec64::<LANES>::from_re(t).derivative(lane)
-                        } else {
-                            DualSVec64::<LANES>::from_re(t)
-                        }
-                    })
-                    .collect();
+                let mut lanes = vec![0.0; LANES * n];
+                for l in 0..LANES.min(n - first) {
+                    lanes[l * n + first + l] = 1.0;
+                }
+                let seeded = DualMat {
+                    rows: 1,
+                    cols: n,
+                    k: LANES,
+                    re: theta.to_vec(),
+                    lanes: Some(lanes),
+                };
                 let (value, grad) = self.sweep_sequential(&seeded);
-                let rows = grad
-                    .iter()
-                    .map(|g| std::array::from_fn(|k| g.lane(k)))
-                    .collect();
                 progress(done.fetch_add(1, Ordering::Relaxed) + 1, blocks);
-                (value.re, grad.iter().map(|g| g.re).collect(), rows)
+                (
+                    value.re[0],
+                    grad.re,
+                    grad.lanes.unwrap_or_else(|| vec![0.0; LANES * n]),
+                )
             })
             .collect();
         let mut h = DMatrix::zeros(n, n);
-        for (b, (_, _, rows)) in results.iter().enumerate() {
-            for (i, row) in rows.iter().enumerate() {
-                for (lane, &v) in row.iter().enumerate() {
-                    let j = b * LANES + lane;
-                    if j < n {
-                        h[(i, j)] = v;
-                    }
+        for (b, (_, _, lanes)) in results.iter().enumerate() {
+            for l in 0..LANES {
+                let j = b * LANES + l;
+                if j < n {
+                    h.column_mut(j).copy_from_slice(&lanes[l * n..(l + 1) * n]);
                 }
             }
         }
@@ -402,8 +399,8 @@ impl NetworkObjective {
     }
 
     /// Loss and gradient over all chunks, in parallel; summed in chunk order.
-    fn sweep_parallel<S: KernelScalar>(&self, theta: &[S]) -> (S, Vec<S>) {
-        let parts: Vec<(S, Vec<S>)> = self
+    fn sweep_parallel(&self, theta: &DualMat) -> (DualMat, DualMat) {
+        let parts: Vec<(DualMat, DualMat)> = self
             .chunks
             .par_iter()
             .map(|(x, t)| self.sweep_chunk(theta, x, t))
@@ -413,7 +410,7 @@ impl NetworkObjective {
 
     /// Loss and gradient over all chunks, one after the other (inside a
     /// parallel Hessian block).
-    fn sweep_sequential<S: KernelScalar>(&self, theta: &[S]) -> (S, Vec<S>) {
+    fn sweep_sequential(&self, theta: &DualMat) -> (DualMat, DualMat) {
         let parts = self
             .chunks
             .iter()
@@ -422,68 +419,49 @@ impl NetworkObjective {
         self.reduce(theta, parts)
     }
 
-    fn reduce<S: KernelScalar>(&self, theta: &[S], parts: Vec<(S, Vec<S>)>) -> (S, Vec<S>) {
-        let mut value = S::zero();
-        let mut grad = vec![S::zero(); theta.len()];
+    fn reduce(&self, theta: &DualMat, parts: Vec<(DualMat, DualMat)>) -> (DualMat, DualMat) {
+        let mut parts = parts.into_iter();
+        let (mut value, mut grad) = parts.next().expect("a data set has rows");
         for (v, g) in parts {
-            value += v;
-            for (a, b) in grad.iter_mut().zip(g) {
-                *a += b;
-            }
+            value = value.axpby(1.0, &v, 1.0);
+            grad = grad.axpby(1.0, &g, 1.0);
         }
         let l2 = self.options.l2;
         if l2 > 0.0 {
-            value += theta.iter().map(|&t| t * t).sum::<S>() * (0.5 * l2);
-            for (g, &t) in grad.iter_mut().zip(theta) {
-                *g += t * l2;
-            }
+            value = value.axpby(1.0, &theta.mul(theta).sum_all(), 0.5 * l2);
+            grad = grad.axpby(1.0, theta, l2);
         }
         (value, grad)
     }
 
-    /// Forward and backward over one chunk of rows.
-    fn sweep_chunk<S: KernelScalar>(
-        &self,
-        theta: &[S],
-        x: &Matrix<f64>,
-        targets: &Targets,
-    ) -> (S, Vec<S>) {
+    /// Forward and backward over one chunk of rows: the loss (1×1) and the
+    /// gradient (a row of n).
+    fn sweep_chunk(&self, theta: &DualMat, x: &DualMat, targets: &Targets) -> (DualMat, DualMat) {
         let layers = self.arch.layers();
         let bn = self.options.batch_norm;
-        // Only a Linear layer takes the data as f64; lift it otherwise.
-        let lifted = (!matches!(layers[0], Layer::Linear { .. })).then(|| x.map(S::from));
-        let mut outputs: Vec<Matrix<S>> = Vec::with_capacity(layers.len());
-        let mut caches: Vec<Cache<S>> = Vec::with_capacity(layers.len());
+        let mut outputs: Vec<DualMat> = Vec::with_capacity(layers.len());
+        let mut caches: Vec<Cache> = Vec::with_capacity(layers.len());
         for (i, layer) in layers.iter().enumerate() {
-            let input = match (i, &lifted) {
-                (0, None) => Input::Data(x),
-                (0, Some(l)) => Input::Value(l),
-                _ => Input::Value(&outputs[i - 1]),
-            };
-            let (y, cache) = layers::forward(layer, &self.slots[i], theta, &input, bn);
+            let input = if i == 0 { x } else { &outputs[i - 1] };
+            let (y, cache) = layers::forward(layer, &self.slots[i], theta, input, bn);
             outputs.push(y);
             caches.push(cache);
         }
         let z = outputs.last().expect("an architecture has layers");
         let (value, mut d) = loss_and_gradient(self.loss, z, targets, self.rows);
-        let mut grad = vec![S::zero(); theta.len()];
+        let mut grad = DualMat::zeros(1, theta.cols, theta.k);
         for i in (0..layers.len()).rev() {
-            let input = match (i, &lifted) {
-                (0, None) => Input::Data(x),
-                (0, Some(l)) => Input::Value(l),
-                _ => Input::Value(&outputs[i - 1]),
-            };
-            let need_input = i > 0;
+            let input = if i == 0 { x } else { &outputs[i - 1] };
             match layers::backward(
                 &layers[i],
                 &self.slots[i],
                 theta,
-                &input,
+                input,
                 &caches[i],
                 d,
                 &mut grad,
                 bn,
-                need_input,
+                i > 0,
             ) {
                 Some(next) => d = next,
                 None => break,
@@ -504,10 +482,11 @@ impl TwiceDifferentiable for NetworkObjective {
 
     fn gradient(&self, theta: &[f64]) -> Result<(f64, DVector<f64>)> {
         self.check(theta)?;
-        let (value, grad) = self.sweep_parallel(theta);
-        check_finite("the loss", &[value], theta)?;
-        check_finite("the gradient", &grad, theta)?;
-        Ok((value, DVector::from_vec(grad)))
+        let plain = DualMat::constant(1, theta.len(), 0, theta.to_vec());
+        let (value, grad) = self.sweep_parallel(&plain);
+        check_finite("the loss", &value.re, theta)?;
+        check_finite("the gradient", &grad.re, theta)?;
+        Ok((value.re[0], DVector::from_vec(grad.re)))
     }
 
     fn hvp(&self, theta: &[f64], v: &[f64]) -> Result<Hvp> {
@@ -520,19 +499,21 @@ impl TwiceDifferentiable for NetworkObjective {
             });
         }
         check_finite("the direction v", v, theta)?;
-        let seeded: Vec<Dual64> = theta
-            .iter()
-            .zip(v)
-            .map(|(&a, &b)| Dual64::new(a, b))
-            .collect();
+        let seeded = DualMat {
+            rows: 1,
+            cols: theta.len(),
+            k: 1,
+            re: theta.to_vec(),
+            lanes: Some(v.to_vec()),
+        };
         let (value, grad) = self.sweep_parallel(&seeded);
-        let gradient: Vec<f64> = grad.iter().map(|g| g.re).collect();
-        let product: Vec<f64> = grad.iter().map(|g| g.eps).collect();
-        check_finite("the loss", &[value.re], theta)?;
+        let gradient = grad.re;
+        let product = grad.lanes.unwrap_or_else(|| vec![0.0; theta.len()]);
+        check_finite("the loss", &value.re, theta)?;
         check_finite("the gradient", &gradient, theta)?;
         check_finite("the Hessian-vector product", &product, theta)?;
         Ok(Hvp {
-            value: value.re,
+            value: value.re[0],
             gradient: DVector::from_vec(gradient),
             product: DVector::from_vec(product),
         })
