@@ -57,9 +57,19 @@ fn main() {
 
     let _warm = f.gradient(&theta).unwrap();
     // SADDLESCOPE_PROFILE=hvp|hessian|gradient: loop one kernel for a profiler.
+    // SADDLESCOPE_PROFILE=hessian:N runs exactly N (for CPU-time counts).
     if let Ok(what) = std::env::var("SADDLESCOPE_PROFILE") {
+        let (what, count) = match what.split_once(':') {
+            Some((w, n)) => (w.to_string(), n.parse().expect("a count")),
+            None => (what, usize::MAX),
+        };
         let t = Instant::now();
-        while t.elapsed().as_secs_f64() < 5.0 {
+        let mut runs = 0;
+        while t.elapsed().as_secs_f64() < 5.0 || (count != usize::MAX && runs < count) {
+            if runs >= count {
+                break;
+            }
+            runs += 1;
             match what.as_str() {
                 "hvp" => drop(f.hvp(&theta, &v).unwrap()),
                 "hessian" => drop(f.hessian(&theta).unwrap()),

@@ -310,48 +310,100 @@ impl DualMat {
 
     /// Combines each entry with the entry of `v` in the same column (v is
     /// 1×cols, `by_row` false) or the same row (v is rows×1, `by_row`
-    /// true): `add` gives x + v, otherwise x·v (product rule).
-    pub fn broadcast(&self, v: &DualMat, by_row: bool, add: bool) -> DualMat {
-        let (r, c, s, vs) = (self.rows, self.cols, self.size(), v.size());
-        debug_assert_eq!(vs, if by_row { r } else { c });
-        let at = |i: usize, j: usize| if by_row { i } else { j };
-        let mut re = Vec::with_capacity(s);
-        for i in 0..r {
-            for j in 0..c {
-                let (x, w) = (self.re[i * c + j], v.re[at(i, j)]);
-                re.push(if add { x + w } else { x * w });
+    /// true): `add` gives x + v, otherwise x·v (product rule). In place.
+    pub fn broadcast(mut self, v: &DualMat, by_row: bool, add: bool) -> DualMat {
+        let (r, c, s) = (self.rows, self.cols, self.size());
+        debug_assert_eq!(v.size(), if by_row { r } else { c });
+        let k = self.k.max(v.k);
+        self.k = k;
+        // Tangents first: the product rule needs the old real parts.
+        if let Some(vl) = &v.lanes {
+            let vs = v.size();
+            let re = &self.re;
+            let lanes = self.lanes.get_or_insert_with(|| vec![0.0; k * s]);
+            for l in 0..k {
+                let (plane, w, wl) = (
+                    &mut lanes[l * s..(l + 1) * s],
+                    &v.re,
+                    &vl[l * vs..(l + 1) * vs],
+                );
+                for i in 0..r {
+                    let row = &mut plane[i * c..(i + 1) * c];
+                    let xs = &re[i * c..(i + 1) * c];
+                    match (by_row, add) {
+                        (true, true) => row.iter_mut().for_each(|t| *t += wl[i]),
+                        (false, true) => row.iter_mut().zip(wl).for_each(|(t, d)| *t += d),
+                        (true, false) => row
+                            .iter_mut()
+                            .zip(xs)
+                            .for_each(|(t, x)| *t = *t * w[i] + x * wl[i]),
+                        (false, false) => row
+                            .iter_mut()
+                            .zip(xs)
+                            .zip(w.iter().zip(wl))
+                            .for_each(|((t, x), (wj, dj))| *t = *t * wj + x * dj),
+                    }
+                }
+            }
+        } else if let (Some(lanes), false) = (&mut self.lanes, add) {
+            for plane in lanes.chunks_exact_mut(s.max(1)) {
+                for i in 0..r {
+                    let row = &mut plane[i * c..(i + 1) * c];
+                    if by_row {
+                        row.iter_mut().for_each(|t| *t *= v.re[i]);
+                    } else {
+                        row.iter_mut().zip(&v.re).for_each(|(t, w)| *t *= w);
+                    }
+                }
             }
         }
-        let k = self.k.max(v.k);
-        let lanes = if self.lanes.is_none() && v.lanes.is_none() {
+        for i in 0..r {
+            let row = &mut self.re[i * c..(i + 1) * c];
+            match (by_row, add) {
+                (true, true) => row.iter_mut().for_each(|x| *x += v.re[i]),
+                (false, true) => row.iter_mut().zip(&v.re).for_each(|(x, w)| *x += w),
+                (true, false) => row.iter_mut().for_each(|x| *x *= v.re[i]),
+                (false, false) => row.iter_mut().zip(&v.re).for_each(|(x, w)| *x *= w),
+            }
+        }
+        self
+    }
+
+    /// self ⊙ f(m), where f gives the value and slope at each real part of
+    /// m (and its flat index): the product rule and the chain rule fused,
+    /// without building f(m) — an activation's backward pass.
+    pub fn mul_map(&self, m: &DualMat, f: impl Fn(usize, f64) -> (f64, f64)) -> DualMat {
+        let s = self.size();
+        let k = self.k.max(m.k);
+        let mut value = Vec::with_capacity(s);
+        let mut slope = Vec::with_capacity(s);
+        for (i, &x) in m.re.iter().enumerate() {
+            let (v, d) = f(i, x);
+            value.push(v);
+            slope.push(d);
+        }
+        let re: Vec<f64> = self.re.iter().zip(&value).map(|(a, b)| a * b).collect();
+        let lanes = if self.lanes.is_none() && m.lanes.is_none() {
             None
         } else {
             let mut out = vec![0.0; k * s];
-            for l in 0..k {
-                let plane = &mut out[l * s..(l + 1) * s];
-                if let Some(xl) = self.lane(l) {
-                    for i in 0..r {
-                        for j in 0..c {
-                            // (x·w)' ∋ x'·w; (x + w)' ∋ x'.
-                            let f = if add { 1.0 } else { v.re[at(i, j)] };
-                            plane[i * c + j] = xl[i * c + j] * f;
-                        }
+            for (l, plane) in out.chunks_exact_mut(s.max(1)).enumerate() {
+                if let Some(dl) = self.lane(l) {
+                    for ((t, d), v) in plane.iter_mut().zip(dl).zip(&value) {
+                        *t = d * v;
                     }
                 }
-                if let Some(wl) = v.lane(l) {
-                    for i in 0..r {
-                        for j in 0..c {
-                            let f = if add { 1.0 } else { self.re[i * c + j] };
-                            plane[i * c + j] += wl[at(i, j)] * f;
-                        }
+                if let Some(ml) = m.lane(l) {
+                    for (((t, a), d), dm) in plane.iter_mut().zip(&self.re).zip(&slope).zip(ml) {
+                        *t += a * d * dm;
                     }
                 }
             }
             Some(out)
         };
         DualMat {
-            rows: r,
-            cols: c,
+            rows: self.rows,
+            cols: self.cols,
             k,
             re,
             lanes,
@@ -379,6 +431,7 @@ impl DualMat {
     }
 
     /// The real parts only (tangents dropped).
+    #[cfg(test)]
     pub fn real(&self) -> DualMat {
         DualMat::constant(self.rows, self.cols, self.k, self.re.clone())
     }

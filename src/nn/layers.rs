@@ -6,6 +6,7 @@
 //! Derivatives of activations are dual matrices themselves, so their own
 //! tangents — the second derivatives — come along.
 
+use super::fast;
 use super::kernel::{DualMat, Op, erf, gemm};
 use crate::Layer;
 
@@ -38,10 +39,8 @@ pub(crate) struct Slots {
 /// What a layer's forward pass keeps for its backward pass (besides its
 /// input, which the network keeps).
 pub(crate) enum Cache {
-    /// Nothing beyond the input.
+    /// Nothing beyond the input and output.
     None,
-    /// The output (tanh, sigmoid and elu derivatives are written with it).
-    Output(DualMat),
     /// Normalised values and inverse standard deviations (a row of them for
     /// BatchNorm, a column for LayerNorm).
     Norm {
@@ -99,7 +98,8 @@ pub(crate) fn forward(
                         var.iter().map(|v| (v + NORM_EPS).sqrt().recip()).collect(),
                     );
                     (
-                        x.broadcast(&neg_mean, false, true)
+                        x.clone()
+                            .broadcast(&neg_mean, false, true)
                             .broadcast(&inv, false, false),
                         inv,
                     )
@@ -107,6 +107,7 @@ pub(crate) fn forward(
                 BatchNormMode::Train => normalise(x, false),
             };
             let y = normalised
+                .clone()
                 .broadcast(&gamma, false, false)
                 .broadcast(&beta, false, true);
             (
@@ -124,6 +125,7 @@ pub(crate) fn forward(
             );
             let (normalised, inv_std) = normalise(x, true);
             let y = normalised
+                .clone()
                 .broadcast(&gamma, false, false)
                 .broadcast(&beta, false, true);
             (
@@ -135,14 +137,19 @@ pub(crate) fn forward(
             )
         }
         _ => {
-            let y = x.map(|_, v| activate(layer, v));
-            match layer {
-                Layer::Tanh | Layer::Sigmoid | Layer::Elu { .. } => {
-                    let kept = y.clone();
-                    (y, Cache::Output(kept))
-                }
-                _ => (y, Cache::None),
-            }
+            // One loop per activation: the dispatch stays out of the loop.
+            let y = match *layer {
+                Layer::Tanh => x.map(|_, v| {
+                    let t = fast::tanh(v);
+                    (t, 1.0 - t * t)
+                }),
+                Layer::Sigmoid => x.map(|_, v| {
+                    let s = sigmoid(v);
+                    (s, s * (1.0 - s))
+                }),
+                _ => x.map(|_, v| activate(layer, v)),
+            };
+            (y, Cache::None)
         }
     }
 }
@@ -158,7 +165,7 @@ fn normalise(x: &DualMat, by_row: bool) -> (DualMat, DualMat) {
     };
     let inv_count = 1.0 / count as f64;
     let mean = sum(x).scale(-inv_count);
-    let centred = x.broadcast(&mean, by_row, true);
+    let centred = x.clone().broadcast(&mean, by_row, true);
     let var = sum(&centred.mul(&centred)).scale(inv_count);
     let inv = var.map(|_, v| {
         let s = (v + NORM_EPS).sqrt().recip();
@@ -171,7 +178,7 @@ fn normalise(x: &DualMat, by_row: bool) -> (DualMat, DualMat) {
 fn activate(layer: &Layer, x: f64) -> (f64, f64) {
     match *layer {
         Layer::Tanh => {
-            let t = x.tanh();
+            let t = fast::tanh(x);
             (t, 1.0 - t * t)
         }
         Layer::Sigmoid => {
@@ -230,28 +237,25 @@ fn normal_pdf(x: f64) -> f64 {
         * (0.5 * std::f64::consts::FRAC_2_SQRT_PI * std::f64::consts::FRAC_1_SQRT_2)
 }
 
-/// The activation's derivative as a dual matrix (its tangent carries the
-/// second derivative), from the input x or the output y.
-fn derivative(layer: &Layer, x: &DualMat, cache: &Cache) -> DualMat {
-    let y = || match cache {
-        Cache::Output(y) => y,
-        _ => unreachable!("this activation keeps its output"),
-    };
+/// d_out ⊙ f′: the activation's backward pass, with f′ written in terms of
+/// the input x or the output y so that its own tangent — the second
+/// derivative — comes along.
+fn activation_backward(layer: &Layer, d_out: &DualMat, x: &DualMat, y: &DualMat) -> DualMat {
     match *layer {
-        Layer::Tanh => y().map(|_, t| (1.0 - t * t, -2.0 * t)),
-        Layer::Sigmoid => y().map(|_, s| (s * (1.0 - s), 1.0 - 2.0 * s)),
-        Layer::Relu => x.real().map(|_, v| (if v > 0.0 { 1.0 } else { 0.0 }, 0.0)),
-        Layer::LeakyRelu { slope } => x
-            .real()
-            .map(|_, v| (if v > 0.0 { 1.0 } else { slope }, 0.0)),
-        Layer::Elu { alpha } => y().map(|i, yv| {
+        Layer::Tanh => d_out.mul_map(y, |_, t| (1.0 - t * t, -2.0 * t)),
+        Layer::Sigmoid => d_out.mul_map(y, |_, s| (s * (1.0 - s), 1.0 - 2.0 * s)),
+        Layer::Relu => d_out.mul_map(x, |_, v| (if v > 0.0 { 1.0 } else { 0.0 }, 0.0)),
+        Layer::LeakyRelu { slope } => {
+            d_out.mul_map(x, |_, v| (if v > 0.0 { 1.0 } else { slope }, 0.0))
+        }
+        Layer::Elu { alpha } => d_out.mul_map(y, |i, yv| {
             if x.re[i] > 0.0 {
                 (1.0, 0.0)
             } else {
                 (yv + alpha, 1.0)
             }
         }),
-        Layer::Softplus => x.map(|_, v| {
+        Layer::Softplus => d_out.mul_map(x, |_, v| {
             if v > SOFTPLUS_THRESHOLD {
                 (1.0, 0.0)
             } else {
@@ -260,7 +264,7 @@ fn derivative(layer: &Layer, x: &DualMat, cache: &Cache) -> DualMat {
             }
         }),
         // Φ(x) + x·φ(x); its derivative is φ(x)·(2 − x²).
-        Layer::Gelu => x.map(|_, v| {
+        Layer::Gelu => d_out.mul_map(x, |_, v| {
             let pdf = normal_pdf(v);
             (normal_cdf(v) + v * pdf, pdf * (2.0 - v * v))
         }),
@@ -277,6 +281,7 @@ pub(crate) fn backward(
     slots: &Slots,
     theta: &DualMat,
     x: &DualMat,
+    y: &DualMat,
     cache: &Cache,
     d_out: DualMat,
     grad: &mut DualMat,
@@ -321,7 +326,7 @@ pub(crate) fn backward(
                 dz.broadcast(inv_std, false, false)
             })
         }
-        _ => Some(d_out.mul(&derivative(layer, x, cache))),
+        _ => Some(activation_backward(layer, &d_out, x, y)),
     }
 }
 
@@ -336,7 +341,8 @@ fn norm_backward(dz: &DualMat, z: &DualMat, inv: &DualMat, by_row: bool) -> Dual
     let inv_count = 1.0 / count as f64;
     let m1 = sum(dz).scale(-inv_count);
     let m2 = sum(&dz.mul(z)).scale(inv_count);
-    dz.broadcast(&m1, by_row, true)
-        .axpby(1.0, &z.broadcast(&m2, by_row, false), -1.0)
+    dz.clone()
+        .broadcast(&m1, by_row, true)
+        .axpby(1.0, &z.clone().broadcast(&m2, by_row, false), -1.0)
         .broadcast(inv, by_row, false)
 }

@@ -162,7 +162,7 @@ pub(crate) fn loss_and_gradient(
                 })
                 .collect();
             let neg_shift = DualMat::constant(rows, 1, z.k, shift.iter().map(|m| -m).collect());
-            let e = z.broadcast(&neg_shift, true, true).map(|_, v| {
+            let e = z.clone().broadcast(&neg_shift, true, true).map(|_, v| {
                 let e = v.exp();
                 (e, e)
             });

@@ -15,6 +15,7 @@
 //! - `layers`, `loss`: forward and backward passes, written once over dual matrices;
 //! - `network`: [`Network`] (from a checkpoint) and [`NetworkObjective`].
 
+mod fast;
 mod kernel;
 mod layers;
 mod loss;

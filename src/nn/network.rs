@@ -457,6 +457,7 @@ impl NetworkObjective {
                 &self.slots[i],
                 theta,
                 input,
+                &outputs[i],
                 &caches[i],
                 d,
                 &mut grad,
