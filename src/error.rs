@@ -74,15 +74,15 @@ pub enum Error {
     InvalidInput(String),
 
     /// A file could not be read or written.
-    #[error("cannot {action} {path}: {source}")]
+    #[error("cannot {action} {path}: {reason}")]
     Io {
         /// "read", "write", "create", "rename to" …
         action: String,
         /// The file.
         path: String,
-        /// The operating system's reason.
-        #[source]
-        source: std::io::Error,
+        /// The operating system's reason (in the message and not a
+        /// `source`, so that error chains do not print it twice).
+        reason: std::io::Error,
     },
 
     /// A data set with a bad cell, row or shape; names where.

@@ -21,7 +21,7 @@ fn io_error(action: &str, path: &Path, source: io::Error) -> Error {
     Error::Io {
         action: action.into(),
         path: path.display().to_string(),
-        source,
+        reason: source,
     }
 }
 

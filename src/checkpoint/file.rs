@@ -123,7 +123,7 @@ impl Checkpoint {
         let bytes = std::fs::read(path).map_err(|source| Error::Io {
             action: "read".into(),
             path: path.display().to_string(),
-            source,
+            reason: source,
         })?;
         Checkpoint::from_bytes(&bytes, &path.display().to_string())
     }
@@ -1312,7 +1312,7 @@ mod tests {
             Error::Io {
                 action,
                 path,
-                source,
+                reason: source,
             } => {
                 assert_eq!(action, "write");
                 assert_eq!(path, &target.display().to_string());

@@ -62,33 +62,29 @@ pub struct NetworkArgs {
     #[arg(long, value_name = "NAME")]
     pub target: Option<String>,
     /// Divide the features by S (e.g. 16 for digits' 0–16 pixels).
-    #[arg(long, value_name = "S")]
+    #[arg(long, value_name = "S", allow_negative_numbers = true)]
     pub scale: Option<f64>,
     /// Z-score each feature column (the statistics are reported).
     #[arg(long)]
     pub standardize: bool,
-    /// The loss, averaged over rows as PyTorch's reduction='mean'.
-    #[arg(long, value_enum, default_value_t = LossArg::CrossEntropy)]
-    pub loss: LossArg,
+    /// The loss, averaged over rows as PyTorch's reduction='mean' [default:
+    /// cross-entropy]. mse with several outputs one-hot encodes the labels.
+    #[arg(long, value_enum)]
+    pub loss: Option<LossArg>,
     /// BatchNorm: running statistics (eval, as model.eval()) or the
-    /// statistics of the whole data set as one batch (train).
-    #[arg(long, value_enum, default_value_t = BnArg::Eval)]
-    pub bn: BnArg,
-    /// Add (λ/2)·‖θ‖² to the loss.
-    #[arg(
-        long,
-        value_name = "λ",
-        default_value_t = 0.0,
-        allow_negative_numbers = true
-    )]
-    pub l2: f64,
-    /// Seed for built-in data sets.
-    #[arg(long, value_name = "S", default_value_t = 0)]
-    pub seed: u64,
+    /// statistics of the whole data set as one batch (train) [default: eval].
+    #[arg(long, value_enum)]
+    pub bn: Option<BnArg>,
+    /// Add (λ/2)·‖θ‖² to the loss [default: 0].
+    #[arg(long, value_name = "λ", allow_negative_numbers = true)]
+    pub l2: Option<f64>,
+    /// Seed for built-in data sets [default: 0].
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
     /// Refuse a dense Hessian above N parameters (its matrix and
-    /// eigenvectors take 16·N² bytes: 2.3 GB at the default).
-    #[arg(long, value_name = "N", default_value_t = 12_000)]
-    pub max_dense_params: usize,
+    /// eigenvectors take 16·N² bytes: 2.3 GB at the default) [default: 12000].
+    #[arg(long, value_name = "N")]
+    pub max_dense_params: Option<usize>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -124,7 +120,7 @@ pub struct ToleranceArgs {
     #[arg(
         long,
         value_name = "E",
-        default_value_t = 1e-6,
+        default_value_t = 1e-9,
         allow_negative_numbers = true
     )]
     pub eig_tol: f64,

@@ -24,6 +24,9 @@ pub enum Problem {
 /// A network's loss on a data set, and what to say about it.
 pub struct NetworkProblem {
     objective: NetworkObjective,
+    checkpoint: String,
+    scale: Option<f64>,
+    seed: u64,
     arch: Architecture,
     data_path: String,
     rows: usize,
@@ -92,6 +95,9 @@ impl ClassifyConfig {
                         .into(),
                 ));
             }
+            if args.vars.is_some() {
+                return Err(Error::InvalidInput("--vars goes with --expr".into()));
+            }
             let network = network_problem(path, &args.network)?;
             let point = network.objective.params().as_slice().to_vec();
             return Ok(ClassifyConfig {
@@ -100,15 +106,29 @@ impl ClassifyConfig {
                 settings,
             });
         }
+        let n = &args.network;
         for (given, flag) in [
-            (args.network.arch.is_some(), "--arch"),
-            (args.network.data.is_some(), "--data"),
+            (n.arch.is_some(), "--arch"),
+            (n.data.is_some(), "--data"),
+            (n.target.is_some(), "--target"),
+            (n.scale.is_some(), "--scale"),
+            (n.standardize, "--standardize"),
+            (n.loss.is_some(), "--loss"),
+            (n.bn.is_some(), "--bn"),
+            (n.l2.is_some(), "--l2"),
+            (n.seed.is_some(), "--seed"),
+            (n.max_dense_params.is_some(), "--max-dense-params"),
         ] {
             if given {
                 return Err(Error::InvalidInput(format!(
                     "{flag} goes with --checkpoint, not with --expr or --function"
                 )));
             }
+        }
+        if args.vars.is_some() && args.source.function.is_some() {
+            return Err(Error::InvalidInput(
+                "--vars goes with --expr: a built-in function has fixed variables".into(),
+            ));
         }
         let at = args.at.as_deref().ok_or_else(|| {
             Error::InvalidInput(
@@ -178,18 +198,31 @@ impl ClassifyConfig {
                 format!("{} ({} dimensions)", f.name(), TwiceDifferentiable::dim(f))
             }
             Problem::Network(n) => {
-                return format!(
-                    "{} on {} ({} rows), {} loss: {} parameters at the checkpoint",
-                    n.arch,
-                    n.data_path,
-                    n.rows,
+                let mut data = format!("{} ({} rows", n.data_path, n.rows);
+                if let Some(s) = n.scale {
+                    data += &format!(", features / {s}");
+                }
+                if n.standardization.is_some() {
+                    data += ", standardized";
+                }
+                data += ")";
+                let mut how = format!(
+                    "{} loss, BatchNorm {}",
                     n.objective.loss_fn(),
-                    self.point.len()
+                    bn_name(n.options.batch_norm)
+                );
+                if n.options.l2 > 0.0 {
+                    how += &format!(", + {}/2·‖θ‖²", n.options.l2);
+                }
+                return format!(
+                    "{} at {}: {} parameters\non {data}, {how}",
+                    n.arch,
+                    n.checkpoint,
+                    self.point.len(),
                 );
             }
         };
-        let at: Vec<String> = self.point.iter().map(|v| format!("{v}")).collect();
-        format!("{what} at ({})", at.join(", "))
+        format!("{what} at ({})", super::render::list(&self.point))
     }
 
     /// The analysis's JSON report, plus what was analysed.
@@ -206,14 +239,23 @@ impl ClassifyConfig {
                 json["dataset"] = serde_json::json!({
                     "path": n.data_path,
                     "rows": n.rows,
+                    "scale": n.scale,
                     "standardization": n.standardization,
+                    "seed": n.seed,
                 });
                 json["bn"] = serde_json::json!(n.options.batch_norm);
                 json["l2"] = serde_json::json!(n.options.l2);
-                serde_json::json!({ "checkpoint": true })
+                serde_json::json!({ "checkpoint": n.checkpoint })
             }
         };
         json
+    }
+}
+
+fn bn_name(mode: BatchNormMode) -> &'static str {
+    match mode {
+        BatchNormMode::Eval => "eval",
+        BatchNormMode::Train => "train",
     }
 }
 
@@ -230,7 +272,8 @@ fn network_problem(
     let arch = args.arch.as_deref().map(Architecture::parse).transpose()?;
     let network = Network::read(path, arch.as_ref())?;
     let n = network.params().len();
-    if n > args.max_dense_params {
+    let max_dense = args.max_dense_params.unwrap_or(12_000);
+    if n > max_dense {
         let gb = |p: usize| 16.0 * (p as f64).powi(2) / 1e9;
         return Err(Error::InvalidInput(format!(
             "refusing a dense Hessian of {n} parameters: it and its eigenvectors need {:.1} GB, \
@@ -238,15 +281,15 @@ fn network_problem(
              if the machine has the memory; beyond that a matrix-free spectrum (Lanczos) is \
              needed, which saddlescope does not have yet",
             gb(n),
-            args.max_dense_params,
-            gb(args.max_dense_params)
+            max_dense,
+            gb(max_dense)
         )));
     }
     let mut options = CsvOptions::default();
     if let Some(t) = &args.target {
         options = options.with_target(t.clone());
     }
-    let mut data = load_dataset(spec, &options, args.seed)?;
+    let mut data = load_dataset(spec, &options, args.seed.unwrap_or(0))?;
     if let Some(s) = args.scale {
         data.scale(s)?;
     }
@@ -255,21 +298,24 @@ fn network_problem(
     } else {
         None
     };
-    let loss = match args.loss {
+    let loss = match args.loss.unwrap_or(LossArg::CrossEntropy) {
         LossArg::CrossEntropy => Loss::CrossEntropy,
         LossArg::Mse => Loss::Mse,
         LossArg::Bce => Loss::Bce,
     };
     let options = NetworkOptions {
-        batch_norm: match args.bn {
+        batch_norm: match args.bn.unwrap_or(BnArg::Eval) {
             BnArg::Eval => BatchNormMode::Eval,
             BnArg::Train => BatchNormMode::Train,
         },
-        l2: args.l2,
+        l2: args.l2.unwrap_or(0.0),
     };
     let objective = NetworkObjective::new(&network, &data, loss, options.clone())?;
     Ok(NetworkProblem {
         objective,
+        checkpoint: path.display().to_string(),
+        scale: args.scale,
+        seed: args.seed.unwrap_or(0),
         arch: network.arch().clone(),
         data_path: data.source().to_string(),
         rows: data.rows(),
@@ -324,16 +370,27 @@ pub struct FunctionRow {
     pub points: Vec<PointRow>,
 }
 
+/// What `functions` shows of a point: a summary, not the whole analysis
+/// (whose eigenvectors would take n² numbers per point).
 pub struct PointRow {
     pub x: Vec<f64>,
     pub documented: Verdict,
     pub note: &'static str,
-    pub analysis: Analysis,
+    pub verdict: Verdict,
+    pub value: f64,
+    pub grad_norm: f64,
+    pub eigenvalues: Vec<f64>,
 }
 
 /// Every built-in function at dimension `dim` (where it has a choice), with
 /// each documented critical point analysed live.
 pub fn function_rows(dim: usize) -> saddlescope::Result<Vec<FunctionRow>> {
+    const MAX_DIM: usize = 100;
+    if !(1..=MAX_DIM).contains(&dim) {
+        return Err(Error::InvalidInput(format!(
+            "--dim must be between 1 and {MAX_DIM} (the dimension of rosenbrock and rastrigin), got {dim}"
+        )));
+    }
     let settings = AnalysisSettings::default();
     builtin_functions()
         .iter()
@@ -344,8 +401,12 @@ pub fn function_rows(dim: usize) -> saddlescope::Result<Vec<FunctionRow>> {
                 .critical_points()
                 .into_iter()
                 .map(|p| {
+                    let a = analyze(&f, &p.x, &settings)?;
                     Ok(PointRow {
-                        analysis: analyze(&f, &p.x, &settings)?,
+                        verdict: a.classification.verdict,
+                        value: a.value,
+                        grad_norm: a.classification.grad_norm,
+                        eigenvalues: a.spectrum.eigenvalues.as_slice().to_vec(),
                         x: p.x,
                         documented: p.verdict,
                         note: p.note,

@@ -10,8 +10,11 @@ use super::config::FunctionRow;
 /// Formats a number compactly: 6 significant digits, scientific outside
 /// [1e-3, 1e6).
 pub fn num(v: f64) -> String {
-    if v == 0.0 || (v.abs() >= 1e-3 && v.abs() < 1e6) {
-        let s = format!("{v:.6}");
+    if v == 0.0 {
+        "0".into()
+    } else if v.abs() >= 1e-3 && v.abs() < 1e6 {
+        let decimals = (5 - v.abs().log10().floor() as i32).max(0) as usize;
+        let s = format!("{v:.decimals$}");
         let s = s.trim_end_matches('0').trim_end_matches('.');
         if s == "-0" { "0".into() } else { s.into() }
     } else {
@@ -20,7 +23,7 @@ pub fn num(v: f64) -> String {
 }
 
 /// A list of numbers, eliding the middle of long ones.
-fn list(values: &[f64]) -> String {
+pub fn list(values: &[f64]) -> String {
     const EDGE: usize = 6;
     if values.len() <= 2 * EDGE {
         values
@@ -55,11 +58,7 @@ pub fn classification(out: &mut impl Write, title: &str, a: &Analysis) -> io::Re
     row(
         out,
         "‖∇f‖",
-        format!(
-            "{}   (critical when ≤ {})",
-            num(c.grad_norm),
-            num(tol.grad())
-        ),
+        format!("{}   (critical when ≤ {:e})", num(c.grad_norm), tol.grad()),
     )?;
     row(out, "parameters", a.point.len().to_string())?;
     row(out, "eigenvalues", list(a.spectrum.eigenvalues.as_slice()))?;
@@ -67,23 +66,33 @@ pub fn classification(out: &mut impl Write, title: &str, a: &Analysis) -> io::Re
         out,
         "counts",
         format!(
-            "{} negative · {} zero · {} positive   (zero when |λ| ≤ {}·max|λ|)",
+            "{} negative · {} zero · {} positive   (zero when |λ| ≤ {:e}·max|λ|)",
             c.counts.negative,
             c.counts.zero,
             c.counts.positive,
-            num(tol.eig())
+            tol.eig()
         ),
     )?;
     row(out, "curvature", c.curvature.to_string().replace('_', " "))?;
     row(
         out,
         "index",
-        format!("{:.4}   (fraction of negative eigenvalues)", c.index),
+        format!(
+            "{} of {} = {:.4}   (fraction of negative eigenvalues)",
+            c.counts.negative,
+            a.spectrum.eigenvalues.len(),
+            c.index
+        ),
     )?;
     row(
         out,
         "minimum ratio",
-        format!("{:.4}   (fraction of positive eigenvalues)", c.min_ratio),
+        format!(
+            "{} of {} = {:.4}   (fraction of positive eigenvalues)",
+            c.counts.positive,
+            a.spectrum.eigenvalues.len(),
+            c.min_ratio
+        ),
     )?;
     row(
         out,
@@ -98,23 +107,32 @@ pub fn classification(out: &mut impl Write, title: &str, a: &Analysis) -> io::Re
                 format!("{}   (over nonzero eigenvalues)", num(k))
             }),
     )?;
-    if let (Some(e), Some(check)) = (&c.escape, &a.escape_check) {
+    if let Some(check) = &a.escape_check {
         row(
             out,
             "escape direction",
-            format!("({})", list(e.direction.as_slice())),
+            format!("({})", list(&check.direction)),
         )?;
+        let model = "α·∇fᵀu + ½·λmin·α²";
         row(
             out,
             "escape step",
             format!(
-                "α = {}: predicted Δf = ½·λmin·α² = {}, actual Δf = {} (along {}u)",
+                "α = {}: predicted Δf = {model} = {}, actual Δf = {}",
                 num(check.step_length),
                 num(check.predicted_change),
                 num(check.actual_change),
-                if check.sign > 0.0 { "+" } else { "−" }
             ),
         )?;
+        if !check.lowers_f {
+            row(
+                out,
+                "",
+                "the step does not lower f: at this α the negative curvature is too weak next to \
+                 the gradient and higher-order terms (try a smaller --step-length)"
+                    .into(),
+            )?;
+        }
     }
     row(
         out,
@@ -147,7 +165,7 @@ pub fn functions(out: &mut impl Write, rows: &[FunctionRow]) -> io::Result<()> {
             f.name, f.dim, f.formula
         )?;
         for p in &f.points {
-            let found = p.analysis.classification.verdict;
+            let found = p.verdict;
             let mark = if found == p.documented {
                 "✓"
             } else {
@@ -162,7 +180,7 @@ pub fn functions(out: &mut impl Write, rows: &[FunctionRow]) -> io::Result<()> {
                 out,
                 "    ({})  f = {:<12} {:<14} {mark}{doc}  {}",
                 list(&p.x),
-                num(p.analysis.value),
+                num(p.value),
                 found.to_string(),
                 p.note
             )?;
@@ -184,10 +202,10 @@ pub fn functions_json(rows: &[FunctionRow]) -> Value {
                         "x": p.x,
                         "documented": p.documented,
                         "note": p.note,
-                        "verdict": p.analysis.classification.verdict,
-                        "loss": p.analysis.value,
-                        "grad_norm": p.analysis.classification.grad_norm,
-                        "eigenvalues": p.analysis.spectrum.eigenvalues.as_slice(),
+                        "verdict": p.verdict,
+                        "loss": p.value,
+                        "grad_norm": p.grad_norm,
+                        "eigenvalues": p.eigenvalues,
                     })).collect::<Vec<_>>(),
                 })
             })
@@ -204,7 +222,9 @@ mod tests {
         assert_eq!(num(0.0), "0");
         assert_eq!(num(2.0), "2");
         assert_eq!(num(-0.270845), "-0.270845");
-        assert_eq!(num(1001.6006394), "1001.600639");
+        assert_eq!(num(1001.6006394), "1001.6");
+        assert_eq!(num(974166.86469), "974167");
+        assert_eq!(num(0.0012345678), "0.00123457");
         assert_eq!(num(3.1e-12), "3.100e-12");
         assert_eq!(num(-1e-20), "-1.000e-20");
     }

@@ -104,19 +104,25 @@ pub struct Timings {
 }
 
 /// The trial step along the escape direction u: f(x ± αu) − f(x) against
-/// the second-order prediction ½·λmin·α².
+/// the Taylor prediction s·α·∇fᵀu + ½·λmin·α² (the first term vanishes at
+/// a critical point).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EscapeCheck {
     /// λmin, the curvature along u.
     pub lambda: f64,
     /// The step length α.
     pub step_length: f64,
-    /// ½·λmin·α² (exact for a quadratic at a critical point).
+    /// s·α·∇fᵀu + ½·λmin·α² for the sign s taken (exact for a quadratic).
     pub predicted_change: f64,
     /// The lower of f(x + αu) − f(x) and f(x − αu) − f(x).
     pub actual_change: f64,
     /// +1 or −1: which of ±u gave `actual_change`.
     pub sign: f64,
+    /// s·u, the direction of the step taken.
+    pub direction: Vec<f64>,
+    /// Whether the step lowered f. When it did not, the negative curvature
+    /// is too weak for this α next to the gradient and higher-order terms.
+    pub lowers_f: bool,
 }
 
 /// Everything [`analyze`] found at a point.
@@ -216,7 +222,7 @@ pub fn analyze_with_progress<F: TwiceDifferentiable + ?Sized>(
         Some(escape) => Some(check_escape(
             f,
             x,
-            f0,
+            (f0, &g),
             escape.lambda,
             &escape.direction,
             settings.step_length(),
@@ -242,7 +248,7 @@ pub fn analyze_with_progress<F: TwiceDifferentiable + ?Sized>(
 fn check_escape<F: TwiceDifferentiable + ?Sized>(
     f: &F,
     x: &[f64],
-    f0: f64,
+    (f0, g): (f64, &DVector<f64>),
     lambda: f64,
     u: &DVector<f64>,
     alpha: f64,
@@ -264,9 +270,11 @@ fn check_escape<F: TwiceDifferentiable + ?Sized>(
     Ok(EscapeCheck {
         lambda,
         step_length: alpha,
-        predicted_change: 0.5 * lambda * alpha * alpha,
+        predicted_change: sign * alpha * g.dot(u) + 0.5 * lambda * alpha * alpha,
         actual_change,
         sign,
+        direction: u.iter().map(|v| sign * v).collect(),
+        lowers_f: actual_change < 0.0,
     })
 }
 

@@ -100,7 +100,7 @@ impl Dataset {
         let file = File::open(path).map_err(|source| Error::Io {
             action: "read".into(),
             path: name.clone(),
-            source,
+            reason: source,
         })?;
         Dataset::from_csv_reader(file, &name, options)
     }
@@ -149,7 +149,7 @@ impl Dataset {
         reader.read_to_end(&mut bytes).map_err(|source| Error::Io {
             action: "read".into(),
             path: source_name.to_string(),
-            source,
+            reason: source,
         })?;
         let mut lines = LineCounter::new(&bytes);
         let mut csv = ::csv::ReaderBuilder::new()
@@ -350,7 +350,7 @@ fn csv_error(err: ::csv::Error, source_name: &str, lines: &mut LineCounter<'_>) 
         ::csv::ErrorKind::Io(source) => Error::Io {
             action: "read".into(),
             path: source_name.to_string(),
-            source,
+            reason: source,
         },
         ::csv::ErrorKind::Utf8 { err, .. } => Error::Data {
             source_name: source_name.to_string(),

@@ -576,6 +576,7 @@ pub(crate) fn erf(x: f64) -> f64 {
 mod tests {
     use super::*;
 
+    #[allow(clippy::too_many_arguments)]
     fn naive(
         a: &[f64],
         ar: usize,

@@ -62,9 +62,12 @@ impl Network {
                 None => {
                     return Err(Error::Checkpoint {
                         path: path.display().to_string(),
-                        message: "no architecture given and none stored in the checkpoint's \
-                                  metadata; pass --arch, e.g. --arch \"linear(4,8),tanh,linear(8,3)\""
-                            .into(),
+                        message: format!(
+                            "no architecture given and none stored in the checkpoint's metadata; \
+                             pass --arch. From its tensors it looks like --arch \"{}\" with \
+                             ACTIVATION replaced by the activation you used (tanh, relu, …)",
+                            suggest_architecture(&checkpoint)
+                        ),
                     });
                 }
             },
@@ -207,6 +210,36 @@ impl Network {
         }
         Ok(slots)
     }
+}
+
+/// An architecture spec read off a state dict's tensor names and shapes:
+/// `i.weight` [out, in] is a Linear, a 1-D weight with running statistics a
+/// BatchNorm and without them a LayerNorm, and an index without tensors an
+/// activation (or Dropout), written `ACTIVATION`.
+fn suggest_architecture(checkpoint: &Checkpoint) -> String {
+    let index = |name: &str| name.split('.').next().and_then(|i| i.parse::<usize>().ok());
+    let Some(last) = checkpoint.names().filter_map(index).max() else {
+        return "linear(IN,OUT),ACTIVATION,…".into();
+    };
+    (0..=last)
+        .map(|i| {
+            let get = |what: &str| checkpoint.get(&format!("{i}.{what}"));
+            match get("weight").map(|t| t.shape.as_slice()) {
+                Some([out, inp]) => {
+                    let bias = if get("bias").is_some() {
+                        ""
+                    } else {
+                        ",bias=false"
+                    };
+                    format!("linear({inp},{out}{bias})")
+                }
+                Some([n]) if get("running_mean").is_some() => format!("batchnorm({n})"),
+                Some([n]) => format!("layernorm({n})"),
+                _ => "ACTIVATION".into(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// How a network's loss is evaluated.
