@@ -4,7 +4,7 @@
 //! the real parts, and `k` tangent lanes one after the other. With k = 0 it
 //! is a plain f64 matrix (losses and gradients); with k = 1 the tangent
 //! carries a direction v and running the forward *and* backward pass gives
-//! H·v (forward-over-reverse); with k = 16 a block of unit seeds gives 16
+//! H·v (forward-over-reverse); with k = 32 a block of unit seeds gives 32
 //! Hessian columns at once. The product rule lives here, once — layers are
 //! written in terms of these operations and never see a tangent.
 //!
@@ -139,13 +139,20 @@ impl DualMat {
     /// chain rule on the tangents.
     pub fn map(&self, f: impl Fn(usize, f64) -> (f64, f64)) -> DualMat {
         let s = self.size();
-        let mut re = Vec::with_capacity(s);
-        let mut slope = Vec::with_capacity(if self.lanes.is_some() { s } else { 0 });
-        for (i, &x) in self.re.iter().enumerate() {
-            let (v, d) = f(i, x);
-            re.push(v);
-            if self.lanes.is_some() {
-                slope.push(d);
+        let mut re = vec![0.0; s];
+        let mut slope = vec![0.0; if self.lanes.is_some() { s } else { 0 }];
+        if self.lanes.is_some() {
+            for (i, ((r, d), &x)) in re
+                .iter_mut()
+                .zip(slope.iter_mut())
+                .zip(&self.re)
+                .enumerate()
+            {
+                (*r, *d) = f(i, x);
+            }
+        } else {
+            for (i, (r, &x)) in re.iter_mut().zip(&self.re).enumerate() {
+                *r = f(i, x).0;
             }
         }
         let lanes = self.lanes.as_ref().map(|v| {

@@ -265,12 +265,12 @@ impl Default for NetworkOptions {
 const CHUNK_ROWS: usize = 256;
 
 /// Hessian columns per forward-over-reverse sweep.
-const LANES: usize = 16;
+const LANES: usize = 32;
 
 /// A network's mean loss on a data set, as a function of its parameters:
 /// value, gradient (one reverse sweep), Hessian-vector product (one
 /// forward-over-reverse sweep over `Dual64`) and full Hessian (sweeps over
-/// `DualSVec64<16>`, parallel over column blocks).
+/// 32 tangent lanes at a time, parallel over column blocks).
 pub struct NetworkObjective {
     arch: Architecture,
     slots: Vec<Slots>,
