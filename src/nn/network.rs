@@ -269,7 +269,7 @@ const LANES: usize = 32;
 
 /// A network's mean loss on a data set, as a function of its parameters:
 /// value, gradient (one reverse sweep), Hessian-vector product (one
-/// forward-over-reverse sweep over `Dual64`) and full Hessian (sweeps over
+/// forward-over-reverse sweep with one tangent lane) and full Hessian (sweeps over
 /// 32 tangent lanes at a time, parallel over column blocks).
 pub struct NetworkObjective {
     arch: Architecture,
