@@ -82,10 +82,6 @@ pub(crate) fn forward(
         }
         Layer::Dropout { .. } => (x.clone(), Cache::None),
         Layer::BatchNorm { features } => {
-            let (gamma, beta) = (
-                weight(slots, theta, 1, features),
-                bias(slots, theta, features),
-            );
             let (normalised, inv_std) = match bn {
                 BatchNormMode::Eval => {
                     let (mean, var) = slots.running.as_ref().expect("running statistics");
@@ -106,35 +102,11 @@ pub(crate) fn forward(
                 }
                 BatchNormMode::Train => normalise(x, false),
             };
-            let y = normalised
-                .clone()
-                .broadcast(&gamma, false, false)
-                .broadcast(&beta, false, true);
-            (
-                y,
-                Cache::Norm {
-                    normalised,
-                    inv_std,
-                },
-            )
+            scale_and_shift(normalised, inv_std, slots, theta, features)
         }
         Layer::LayerNorm { features } => {
-            let (gamma, beta) = (
-                weight(slots, theta, 1, features),
-                bias(slots, theta, features),
-            );
             let (normalised, inv_std) = normalise(x, true);
-            let y = normalised
-                .clone()
-                .broadcast(&gamma, false, false)
-                .broadcast(&beta, false, true);
-            (
-                y,
-                Cache::Norm {
-                    normalised,
-                    inv_std,
-                },
-            )
+            scale_and_shift(normalised, inv_std, slots, theta, features)
         }
         _ => {
             // One loop per activation: the dispatch stays out of the loop.
@@ -152,6 +124,28 @@ pub(crate) fn forward(
             (y, Cache::None)
         }
     }
+}
+
+/// γ ⊙ ẑ + β, the affine part of a normalisation layer; keeps ẑ and the
+/// inverse standard deviations for the backward pass.
+fn scale_and_shift(
+    normalised: DualMat,
+    inv_std: DualMat,
+    slots: &Slots,
+    theta: &DualMat,
+    features: usize,
+) -> (DualMat, Cache) {
+    let y = normalised
+        .clone()
+        .broadcast(&weight(slots, theta, 1, features), false, false)
+        .broadcast(&bias(slots, theta, features), false, true);
+    (
+        y,
+        Cache::Norm {
+            normalised,
+            inv_std,
+        },
+    )
 }
 
 /// (x − mean)/√(var + eps) over each column (`by_row` false: BatchNorm with
