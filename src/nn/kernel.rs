@@ -173,6 +173,30 @@ impl DualMat {
         }
     }
 
+    /// Like [`map`](Self::map), with f applied to whole slices at once:
+    /// `f(x, value, slope)` fills the values and slopes of the real parts x.
+    pub fn map_slices(&self, f: impl Fn(&[f64], &mut [f64], &mut [f64])) -> DualMat {
+        let s = self.size();
+        let (mut re, mut slope) = (vec![0.0; s], vec![0.0; s]);
+        f(&self.re, &mut re, &mut slope);
+        let lanes = self.lanes.as_ref().map(|v| {
+            let mut out = v.clone();
+            for plane in out.chunks_exact_mut(s.max(1)) {
+                for (t, &d) in plane.iter_mut().zip(&slope) {
+                    *t *= d;
+                }
+            }
+            out
+        });
+        DualMat {
+            rows: self.rows,
+            cols: self.cols,
+            k: self.k,
+            re,
+            lanes,
+        }
+    }
+
     /// Element-wise product (product rule).
     pub fn mul(&self, other: &DualMat) -> DualMat {
         debug_assert_eq!((self.rows, self.cols), (other.rows, other.cols));

@@ -111,10 +111,7 @@ pub(crate) fn forward(
         _ => {
             // One loop per activation: the dispatch stays out of the loop.
             let y = match *layer {
-                Layer::Tanh => x.map(|_, v| {
-                    let t = fast::tanh(v);
-                    (t, 1.0 - t * t)
-                }),
+                Layer::Tanh => x.map_slices(fast::tanh_slice),
                 Layer::Sigmoid => x.map(|_, v| {
                     let s = sigmoid(v);
                     (s, s * (1.0 - s))
