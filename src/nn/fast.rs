@@ -7,9 +7,10 @@
 
 use std::f64::consts::LOG2_E;
 
-/// ln 2 split so that k·LN2_HI is exact for |k| < 2¹¹ (fdlibm's e_exp.c).
-const LN2_HI: f64 = 6.931_471_803_691_238_164_90e-1;
-const LN2_LO: f64 = 1.908_214_929_270_587_700_02e-10;
+/// ln 2 split so that k·LN2_HI is exact for |k| < 2¹¹ (fdlibm's e_exp.c:
+/// 6.93147180369123816490e-01 and 1.90821492927058770002e-10).
+const LN2_HI: f64 = f64::from_bits(0x3fe6_2e42_fee0_0000);
+const LN2_LO: f64 = f64::from_bits(0x3dea_39ef_3579_3c76);
 
 /// 1/i! for i = 13 down to 0: the Taylor series of e^r, whose remainder on
 /// |r| ≤ ln2/2 is below r¹⁴/14! < 4e-18.
