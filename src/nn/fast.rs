@@ -137,6 +137,15 @@ mod tests {
     }
 
     #[test]
+    fn exp_small_is_within_two_ulp_of_libm_on_its_range() {
+        for i in 0..=400_000 {
+            let x = i as f64 * 1e-4;
+            let (ours, libm) = (exp_small(x), x.exp());
+            assert!((ours - libm).abs() <= 2.0 * f64::EPSILON * libm, "exp({x}): {ours} vs {libm}");
+        }
+    }
+
+    #[test]
     fn the_slice_tanh_agrees_with_the_scalar_one_and_libm() {
         let xs: Vec<f64> = points()
             .chain([0.0, -0.0, 19.9, 20.0, 25.0, -1e300, f64::INFINITY])
