@@ -406,12 +406,14 @@ impl DualMat {
     pub fn mul_map(&self, m: &DualMat, f: impl Fn(usize, f64) -> (f64, f64)) -> DualMat {
         let s = self.size();
         let k = self.k.max(m.k);
-        let mut value = Vec::with_capacity(s);
-        let mut slope = Vec::with_capacity(s);
-        for (i, &x) in m.re.iter().enumerate() {
-            let (v, d) = f(i, x);
-            value.push(v);
-            slope.push(d);
+        let (mut value, mut slope) = (vec![0.0; s], vec![0.0; s]);
+        for (i, ((v, d), &x)) in value
+            .iter_mut()
+            .zip(slope.iter_mut())
+            .zip(&m.re)
+            .enumerate()
+        {
+            (*v, *d) = f(i, x);
         }
         let re: Vec<f64> = self.re.iter().zip(&value).map(|(a, b)| a * b).collect();
         let lanes = if self.lanes.is_none() && m.lanes.is_none() {

@@ -162,10 +162,10 @@ pub(crate) fn loss_and_gradient(
                 })
                 .collect();
             let neg_shift = DualMat::constant(rows, 1, z.k, shift.iter().map(|m| -m).collect());
-            let e = z.clone().broadcast(&neg_shift, true, true).map(|_, v| {
-                let e = v.exp();
-                (e, e)
-            });
+            let e = z
+                .clone()
+                .broadcast(&neg_shift, true, true)
+                .map_slices(super::fast::exp_nonpositive_slice);
             let sums = e.sum_cols();
             let log_sums = sums.map(|_, s| (s.ln(), 1.0 / s));
             let picked = z.pick(labels);
