@@ -1,7 +1,9 @@
 //! Spectra of Hessians.
 //!
-//! The dense path ([`symmetric_eigen`], [`symmetric_eigenvalues`]) takes the
-//! full eigendecomposition of a symmetric matrix through faer.
+//! The dense path ([`symmetric_eigen`], [`symmetric_eigenvalues`]) reduces a
+//! symmetric matrix to tridiagonal form (`tridiag`), then takes the
+//! eigenvalues by the root-free QR iteration (`rootfree`) or the full
+//! eigendecomposition by faer's divide and conquer.
 //!
 //! # Guarantees
 //!
@@ -12,19 +14,22 @@
 //! - The sign of every eigenvector is fixed so that its largest-magnitude
 //!   component is positive (the first such component on ties), so the same
 //!   matrix always gives the same vectors.
-//! - The result does not depend on the number of threads. faer's own
-//!   parallel tridiagonalisation sums per-thread partial vectors, so with
-//!   its defaults `Par::rayon(2)` and `Par::Seq` differ in the last bits
-//!   from n ≈ 314 on (at n = 1000, 98 % of the eigenvalues, by up to 6e-13).
-//!   Here the tridiagonalisation runs sequentially and the rest (back
-//!   transformation, divide and conquer) on the global rayon pool; measured
-//!   bit-identical to `Par::Seq` for 2, 3, 4 and 8 threads at n = 50 … 2410.
-//!   Results may still differ across machines (faer picks SIMD kernels at
-//!   run time).
+//! - The result does not depend on the number of threads. The reduction to
+//!   tridiagonal form is our own blocked Householder reduction, whose
+//!   parallel matrix–vector products are split into a number of tasks fixed
+//!   by the matrix size (never by the pool) and summed in task order; the
+//!   eigenvalue-only solver is sequential; faer's divide and conquer and
+//!   back-transformation split only their output. Measured bit-identical on
+//!   1, 2, 3, 4 and 8 threads at n = 50 … 2410. (faer's own parallel
+//!   tridiagonalisation sums one partial vector per thread, so its last bits
+//!   change with the thread count from n ≈ 314 on.) Results may still
+//!   differ across machines: the SIMD kernels are picked at run time.
 //! - Only the lower triangle of the input is read: the input is assumed
 //!   symmetric. The Hessian drivers symmetrise their output and report the
 //!   asymmetry before it gets here.
 
 mod dense;
+mod rootfree;
+mod tridiag;
 
 pub use dense::{Spectrum, symmetric_eigen, symmetric_eigenvalues};

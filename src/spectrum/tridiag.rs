@@ -1,0 +1,475 @@
+//! Blocked Householder reduction of a dense symmetric matrix to tridiagonal
+//! form, `A = Q·T·Qᵀ`, deterministic for any number of threads.
+//!
+//! The algorithm is LAPACK's `dsytrd`/`dlatrd` (Dongarra, Sorensen &
+//! Hammarling, "Block reduction of matrices to condensed forms for
+//! eigenvalue computations", J. Comput. Appl. Math. 27, 1989): panels of
+//! [`PANEL`] columns are reduced one column at a time, each column costing
+//! one symmetric matrix–vector product with the not-yet-updated trailing
+//! matrix plus small corrections, and the trailing matrix is updated once
+//! per panel by a rank-2·[`PANEL`] product (faer's matrix multiplication).
+//!
+//! Why not faer's `tridiag_in_place`: it is unblocked, so every column
+//! reads *and writes* the whole trailing triangle (about 85 % of the time of
+//! an eigenvalues-only decomposition at n = 2410), and its parallel version
+//! sums one partial vector per thread, so its bits depend on the thread
+//! count. Here the matrix–vector product, which reads the trailing triangle
+//! once per column, is split into a number of tasks that depends only on the
+//! size of the product, never on the pool, and the partial vectors are
+//! summed in task order; the trailing update splits only its output. The
+//! result is therefore bit-for-bit the same on 1, 2 or 64 threads.
+//!
+//! Storage follows LAPACK and faer: on return, column `j` of the work matrix
+//! holds, below the subdiagonal, the essential part of the `j`-th reflector
+//! `H_j = I − v vᵀ/τ_j` (with `v[j+1] = 1` implicit), so faer's block
+//! Householder routines can apply `Q` to the tridiagonal eigenvectors. The
+//! strict upper triangle is scratch.
+
+use faer::linalg::householder::make_householder_in_place;
+use faer::linalg::matmul::matmul;
+use faer::traits::pulp::{Arch, Simd, WithSimd};
+use faer::{Accum, ColMut, MatMut, MatRef, Par};
+use rayon::prelude::*;
+
+/// Columns reduced per panel (LAPACK's default block size for `dsytrd`).
+const PANEL: usize = 32;
+/// Below this many remaining columns the last panel takes them all and no
+/// trailing update is done (LAPACK's crossover `nx` for `dsytrd`).
+const CROSSOVER: usize = 128;
+/// Column width of the independent output blocks of the trailing update.
+const UPDATE_BLOCK: usize = 128;
+
+/// A symmetric matrix reduced to tridiagonal form.
+pub(super) struct Tridiagonal {
+    /// Order of the matrix.
+    pub n: usize,
+    /// Diagonal of `T` (`n` entries).
+    pub diag: Vec<f64>,
+    /// Subdiagonal of `T` (`n − 1` entries).
+    pub offdiag: Vec<f64>,
+    /// `n × n`, column-major: the reflectors' essential parts below the
+    /// subdiagonal (see the module docs); everything else is scratch.
+    pub reflectors: Vec<f64>,
+    /// faer's `τ_j` of `H_j = I − v vᵀ/τ_j` (`n − 1` entries; `∞` for
+    /// `H_j = I`).
+    pub tau: Vec<f64>,
+}
+
+/// Reduces the symmetric `n × n` matrix `a` (column-major, only the lower
+/// triangle is read) to tridiagonal form.
+pub(super) fn tridiagonalise(a: Vec<f64>, n: usize) -> Tridiagonal {
+    assert_eq!(a.len(), n * n, "tridiagonalise: {n}×{n} matrix expected");
+    // Run on a worker of the current pool: every column forks tasks, and a
+    // fork from outside the pool would cost a cross-thread wake-up each.
+    rayon::scope(|_| reduce(a, n))
+}
+
+fn reduce(mut a: Vec<f64>, n: usize) -> Tridiagonal {
+    let mut diag = vec![0.0; n];
+    let mut offdiag = vec![0.0; n.saturating_sub(1)];
+    let mut tau = vec![f64::INFINITY; n.saturating_sub(1)];
+    // W of dlatrd: column c is the update vector of panel column c, rows
+    // relative to the panel's first column.
+    let mut w = vec![0.0; n * CROSSOVER.max(PANEL)];
+    let mut symv = Symv::new(n);
+    let mut i = 0;
+    while i < n {
+        let m = n - i;
+        let last = m <= CROSSOVER;
+        let width = if last { m } else { PANEL };
+        reduce_panel(
+            &mut a,
+            n,
+            i,
+            width,
+            &mut w,
+            &mut symv,
+            &mut diag,
+            &mut offdiag,
+            &mut tau,
+        );
+        if !last {
+            update_trailing(&mut a, n, i, width, &w);
+        }
+        // reduce_panel left v[j+1] = 1 in place of the subdiagonal.
+        for j in i..(i + width).min(n - 1) {
+            a[j + 1 + j * n] = offdiag[j];
+        }
+        i += width;
+    }
+    Tridiagonal {
+        n,
+        diag,
+        offdiag,
+        reflectors: a,
+        tau,
+    }
+}
+
+/// `dlatrd` (lower): reduces columns `i .. i + width` of `a`, storing the
+/// reflectors in `a`, the update vectors in `w` (leading dimension `n`), the
+/// diagonal, subdiagonal and τ. The trailing matrix `a[i+width.., i+width..]`
+/// is read but not updated (see [`update_trailing`]).
+#[allow(clippy::too_many_arguments)]
+fn reduce_panel(
+    a: &mut [f64],
+    n: usize,
+    i: usize,
+    width: usize,
+    w: &mut [f64],
+    symv: &mut Symv,
+    diag: &mut [f64],
+    offdiag: &mut [f64],
+    tau: &mut [f64],
+) {
+    for c in 0..width {
+        let j = i + c;
+        // Bring column j up to date with the panel's previous reflectors:
+        // a[j.., j] −= V[j.., ..c]·W[c, ..c]ᵀ + W[j.., ..c]·V[j, ..c]ᵀ.
+        {
+            let (left, right) = a.split_at_mut(j * n);
+            let col = &mut right[j..n];
+            for k in 0..c {
+                let v_k = &left[(i + k) * n + j..(i + k) * n + n];
+                let w_k = &w[k * n + c..k * n + n - i];
+                axpy(col, -w[k * n + c], v_k);
+                axpy(col, -left[(i + k) * n + j], w_k);
+            }
+        }
+        diag[j] = a[j + j * n];
+        if j + 1 == n {
+            break;
+        }
+        // The reflector that zeroes a[j+2.., j].
+        let (head, tail) = a[j * n + j + 1..(j + 1) * n]
+            .split_first_mut()
+            .expect("j + 1 < n");
+        let info = make_householder_in_place(head, ColMut::from_slice_mut(tail));
+        offdiag[j] = *head;
+        tau[j] = info.tau;
+        *head = 1.0;
+        // 1/τ in LAPACK's convention H = I − τ v vᵀ (0 when H = I).
+        let t = info.tau.recip();
+
+        // w = t·(S·v − V·(Wᵀv) − W·(Vᵀv)), S = a[j+1.., j+1..] unreduced.
+        let a: &[f64] = a;
+        let v = &a[j * n + j + 1..(j + 1) * n];
+        let (w_done, w_rest) = w.split_at_mut(c * n);
+        let y = &mut w_rest[c + 1..n - i];
+        symv.apply(a, n, j + 1, v, y);
+        for k in 0..c {
+            let v_k = &a[(i + k) * n + j + 1..(i + k) * n + n];
+            let w_k = &w_done[k * n + c + 1..k * n + n - i];
+            let wv = dot(w_k, v);
+            let vv = dot(v_k, v);
+            axpy(y, -wv, v_k);
+            axpy(y, -vv, w_k);
+        }
+        for x in y.iter_mut() {
+            *x *= t;
+        }
+        let alpha = -0.5 * t * dot(y, v);
+        axpy(y, alpha, v);
+    }
+}
+
+/// `a[q.., q..] −= V·Wᵀ + W·Vᵀ` (lower triangle; `q = i + width`), with
+/// `V = a[q.., i..q]` and `W = w[q−i.., ..width]`, split into blocks of
+/// [`UPDATE_BLOCK`] columns that are computed independently. Each output
+/// entry is computed by one sequential matrix product whose shape does not
+/// depend on the thread count.
+fn update_trailing(a: &mut [f64], n: usize, i: usize, width: usize, w: &[f64]) {
+    let q = i + width;
+    let (left, right) = a.split_at_mut(q * n);
+    let v = MatRef::from_column_major_slice_with_stride(&left[i * n..], n, width, n);
+    let w = MatRef::from_column_major_slice_with_stride(w, n - i, width, n);
+    right
+        .par_chunks_mut(UPDATE_BLOCK * n)
+        .enumerate()
+        .for_each(|(b, block)| {
+            let c0 = q + b * UPDATE_BLOCK;
+            let cols = block.len() / n;
+            let below = n - c0;
+            let mut dst = MatMut::from_column_major_slice_with_stride_mut(block, n, cols, n)
+                .subrows_mut(c0, below);
+            let v_below = v.subrows(c0, below);
+            let w_below = w.subrows(c0 - i, below);
+            let v_block = v.subrows(c0, cols);
+            let w_block = w.subrows(c0 - i, cols);
+            matmul(
+                dst.as_mut(),
+                Accum::Add,
+                v_below,
+                w_block.transpose(),
+                -1.0,
+                Par::Seq,
+            );
+            matmul(
+                dst.as_mut(),
+                Accum::Add,
+                w_below,
+                v_block.transpose(),
+                -1.0,
+                Par::Seq,
+            );
+        });
+}
+
+/// Symmetric matrix–vector products with a trailing block of a
+/// lower-stored matrix, split into a fixed number of tasks.
+struct Symv {
+    /// One partial result per task.
+    partial: Vec<f64>,
+}
+
+impl Symv {
+    /// Most tasks a product is ever split into.
+    const MAX_TASKS: usize = 8;
+
+    fn new(n: usize) -> Self {
+        Self {
+            partial: vec![0.0; n * Self::MAX_TASKS],
+        }
+    }
+
+    /// Number of tasks for a product of order `p`: a function of `p` only,
+    /// so that the summation order, hence every bit of the result, is the
+    /// same whatever the number of threads.
+    fn tasks(p: usize) -> usize {
+        if p < 256 {
+            1
+        } else if p < 768 {
+            4
+        } else {
+            Self::MAX_TASKS
+        }
+    }
+
+    /// `y = S·v` with `S = a[r0.., r0..]` (symmetric, lower triangle read).
+    fn apply(&mut self, a: &[f64], n: usize, r0: usize, v: &[f64], y: &mut [f64]) {
+        let p = n - r0;
+        debug_assert!(v.len() == p && y.len() == p);
+        let tasks = Self::tasks(p);
+        // Column j of S (relative) holds p − j entries of the triangle;
+        // give every task about the same share of the triangle.
+        let start = |t: usize| -> usize {
+            let f = t as f64 / tasks as f64;
+            ((1.0 - (1.0 - f).sqrt()) * p as f64) as usize
+        };
+        let task = |t: usize, partial: &mut [f64]| {
+            let (lo, hi) = (start(t), if t + 1 == tasks { p } else { start(t + 1) });
+            partial[lo..].fill(0.0);
+            // Two columns at a time: one pass over v and the partial sums
+            // serves both.
+            let pairs = (hi - lo) / 2;
+            for pair in 0..pairs {
+                let jj = lo + 2 * pair;
+                let j = r0 + jj;
+                let col0 = &a[j * n + j..j * n + n];
+                let col1 = &a[(j + 1) * n + j + 1..(j + 1) * n + n];
+                let (v0, v1) = (v[jj], v[jj + 1]);
+                let (d0, d1) = dot2_axpy2(
+                    &col0[2..],
+                    &col1[1..],
+                    &v[jj + 2..],
+                    &mut partial[jj + 2..],
+                    v0,
+                    v1,
+                );
+                // Rows jj and jj + 1: the diagonal entries and col0[1].
+                partial[jj] += col0[0].mul_add(v0, col0[1].mul_add(v1, d0));
+                partial[jj + 1] += col0[1].mul_add(v0, col1[0].mul_add(v1, d1));
+            }
+            let jj = lo + 2 * pairs;
+            if jj < hi {
+                let j = r0 + jj;
+                let col = &a[j * n + j..j * n + n];
+                let d = dot_axpy(&col[1..], &v[jj + 1..], &mut partial[jj + 1..], v[jj]);
+                partial[jj] += col[0].mul_add(v[jj], d);
+            }
+        };
+        let partial = &mut self.partial[..tasks * p];
+        if tasks == 1 {
+            task(0, partial);
+        } else {
+            partial
+                .par_chunks_mut(p)
+                .enumerate()
+                .for_each(|(t, part)| task(t, part));
+        }
+        // Sum the partial vectors in task order.
+        y.copy_from_slice(&partial[..p]);
+        for t in 1..tasks {
+            let lo = start(t);
+            for (y, x) in y[lo..].iter_mut().zip(&partial[t * p + lo..(t + 1) * p]) {
+                *y += x;
+            }
+        }
+    }
+}
+
+/// `Σ x·v`, and `acc += s·x` on the way (one pass over `x`).
+fn dot_axpy(x: &[f64], v: &[f64], acc: &mut [f64], s: f64) -> f64 {
+    struct Kernel<'a> {
+        x: &'a [f64],
+        v: &'a [f64],
+        acc: &'a mut [f64],
+        s: f64,
+    }
+    impl WithSimd for Kernel<'_> {
+        type Output = f64;
+        #[inline(always)]
+        fn with_simd<S: Simd>(self, simd: S) -> f64 {
+            let n = self.x.len();
+            let (x, x_tail) = S::as_simd_f64s(self.x);
+            let (v, v_tail) = S::as_simd_f64s(&self.v[..n]);
+            let (acc, acc_tail) = S::as_mut_simd_f64s(&mut self.acc[..n]);
+            let s = simd.splat_f64s(self.s);
+            let mut sum = [simd.splat_f64s(0.0); 4];
+            let full = x.len() / 4 * 4;
+            for ((x, v), acc) in x[..full]
+                .chunks_exact(4)
+                .zip(v[..full].chunks_exact(4))
+                .zip(acc[..full].chunks_exact_mut(4))
+            {
+                for k in 0..4 {
+                    sum[k] = simd.mul_add_f64s(x[k], v[k], sum[k]);
+                    acc[k] = simd.mul_add_f64s(x[k], s, acc[k]);
+                }
+            }
+            for ((x, v), acc) in x[full..].iter().zip(&v[full..]).zip(&mut acc[full..]) {
+                sum[0] = simd.mul_add_f64s(*x, *v, sum[0]);
+                *acc = simd.mul_add_f64s(*x, s, *acc);
+            }
+            let sum = simd.add_f64s(simd.add_f64s(sum[0], sum[1]), simd.add_f64s(sum[2], sum[3]));
+            let mut total = simd.reduce_sum_f64s(sum);
+            for ((x, v), acc) in x_tail.iter().zip(v_tail).zip(acc_tail) {
+                total = x.mul_add(*v, total);
+                *acc = x.mul_add(self.s, *acc);
+            }
+            total
+        }
+    }
+    Arch::new().dispatch(Kernel { x, v, acc, s })
+}
+
+/// `(Σ x0·v, Σ x1·v)`, and `acc += s0·x0 + s1·x1` on the way (one pass).
+fn dot2_axpy2(x0: &[f64], x1: &[f64], v: &[f64], acc: &mut [f64], s0: f64, s1: f64) -> (f64, f64) {
+    struct Kernel<'a> {
+        x0: &'a [f64],
+        x1: &'a [f64],
+        v: &'a [f64],
+        acc: &'a mut [f64],
+        s0: f64,
+        s1: f64,
+    }
+    impl WithSimd for Kernel<'_> {
+        type Output = (f64, f64);
+        #[inline(always)]
+        fn with_simd<S: Simd>(self, simd: S) -> (f64, f64) {
+            let n = self.x0.len();
+            let (x0, x0_tail) = S::as_simd_f64s(self.x0);
+            let (x1, x1_tail) = S::as_simd_f64s(&self.x1[..n]);
+            let (v, v_tail) = S::as_simd_f64s(&self.v[..n]);
+            let (acc, acc_tail) = S::as_mut_simd_f64s(&mut self.acc[..n]);
+            let (s0, s1) = (simd.splat_f64s(self.s0), simd.splat_f64s(self.s1));
+            let zero = simd.splat_f64s(0.0);
+            let (mut sum0, mut sum1) = ([zero; 2], [zero; 2]);
+            let full = x0.len() / 2 * 2;
+            for (((x0, x1), v), acc) in x0[..full]
+                .chunks_exact(2)
+                .zip(x1[..full].chunks_exact(2))
+                .zip(v[..full].chunks_exact(2))
+                .zip(acc[..full].chunks_exact_mut(2))
+            {
+                for k in 0..2 {
+                    sum0[k] = simd.mul_add_f64s(x0[k], v[k], sum0[k]);
+                    sum1[k] = simd.mul_add_f64s(x1[k], v[k], sum1[k]);
+                    acc[k] = simd.mul_add_f64s(x1[k], s1, simd.mul_add_f64s(x0[k], s0, acc[k]));
+                }
+            }
+            if full < x0.len() {
+                let (x0, x1, v) = (x0[full], x1[full], v[full]);
+                sum0[0] = simd.mul_add_f64s(x0, v, sum0[0]);
+                sum1[0] = simd.mul_add_f64s(x1, v, sum1[0]);
+                acc[full] = simd.mul_add_f64s(x1, s1, simd.mul_add_f64s(x0, s0, acc[full]));
+            }
+            let mut total0 = simd.reduce_sum_f64s(simd.add_f64s(sum0[0], sum0[1]));
+            let mut total1 = simd.reduce_sum_f64s(simd.add_f64s(sum1[0], sum1[1]));
+            for (((x0, x1), v), acc) in x0_tail.iter().zip(x1_tail).zip(v_tail).zip(acc_tail) {
+                total0 = x0.mul_add(*v, total0);
+                total1 = x1.mul_add(*v, total1);
+                *acc = x1.mul_add(self.s1, x0.mul_add(self.s0, *acc));
+            }
+            (total0, total1)
+        }
+    }
+    Arch::new().dispatch(Kernel {
+        x0,
+        x1,
+        v,
+        acc,
+        s0,
+        s1,
+    })
+}
+
+/// `y += s·x`.
+fn axpy(y: &mut [f64], s: f64, x: &[f64]) {
+    struct Kernel<'a> {
+        y: &'a mut [f64],
+        s: f64,
+        x: &'a [f64],
+    }
+    impl WithSimd for Kernel<'_> {
+        type Output = ();
+        #[inline(always)]
+        fn with_simd<S: Simd>(self, simd: S) {
+            let n = self.y.len();
+            let (y, y_tail) = S::as_mut_simd_f64s(self.y);
+            let (x, x_tail) = S::as_simd_f64s(&self.x[..n]);
+            let s = simd.splat_f64s(self.s);
+            for (y, x) in y.iter_mut().zip(x) {
+                *y = simd.mul_add_f64s(*x, s, *y);
+            }
+            for (y, x) in y_tail.iter_mut().zip(x_tail) {
+                *y = x.mul_add(self.s, *y);
+            }
+        }
+    }
+    Arch::new().dispatch(Kernel { y, s, x })
+}
+
+/// `Σ x·y`.
+fn dot(x: &[f64], y: &[f64]) -> f64 {
+    struct Kernel<'a> {
+        x: &'a [f64],
+        y: &'a [f64],
+    }
+    impl WithSimd for Kernel<'_> {
+        type Output = f64;
+        #[inline(always)]
+        fn with_simd<S: Simd>(self, simd: S) -> f64 {
+            let n = self.x.len();
+            let (x, x_tail) = S::as_simd_f64s(self.x);
+            let (y, y_tail) = S::as_simd_f64s(&self.y[..n]);
+            let mut sum = [simd.splat_f64s(0.0); 4];
+            let full = x.len() / 4 * 4;
+            for (x, y) in x[..full].chunks_exact(4).zip(y[..full].chunks_exact(4)) {
+                for k in 0..4 {
+                    sum[k] = simd.mul_add_f64s(x[k], y[k], sum[k]);
+                }
+            }
+            for (x, y) in x[full..].iter().zip(&y[full..]) {
+                sum[0] = simd.mul_add_f64s(*x, *y, sum[0]);
+            }
+            let sum = simd.add_f64s(simd.add_f64s(sum[0], sum[1]), simd.add_f64s(sum[2], sum[3]));
+            let mut total = simd.reduce_sum_f64s(sum);
+            for (x, y) in x_tail.iter().zip(y_tail) {
+                total = x.mul_add(*y, total);
+            }
+            total
+        }
+    }
+    Arch::new().dispatch(Kernel { x, y })
+}
