@@ -66,7 +66,7 @@ fn main() {
         let h = hessian(&f, &x).unwrap().matrix;
         let diff = (&h - &h_fof).abs().max() / h_fof.abs().max();
         println!(
-            "{n:>6} {t_grad:>12.3e} {t_hvp:>12.3e} {:>9.2} {t_hess:>14.3e} {t_fof:>16.3e} {:>8.0}× {diff:>10.1e}",
+            "{n:>6} {t_grad:>12.3e} {t_hvp:>12.3e} {:>9.2} {t_hess:>14.3e} {t_fof:>16.3e} {:>8.2}× {diff:>10.1e}",
             t_hvp / t_grad,
             t_fof / t_hess,
         );
