@@ -28,7 +28,9 @@
 //!   symmetric. The Hessian drivers symmetrise their output and report the
 //!   asymmetry before it gets here.
 
+mod band;
 mod dense;
+mod kernels;
 mod rootfree;
 mod tridiag;
 

@@ -27,9 +27,10 @@
 
 use faer::linalg::householder::make_householder_in_place;
 use faer::linalg::matmul::matmul;
-use faer::traits::pulp::{Arch, Simd, WithSimd};
-use faer::{Accum, ColMut, MatMut, MatRef, Par};
+use faer::{Accum, ColMut, Mat, MatMut, MatRef, Par};
 use rayon::prelude::*;
+
+use super::kernels::{axpy, dot, dot_axpy, dot2_axpy2};
 
 /// Columns reduced per panel (LAPACK's default block size for `dsytrd`).
 const PANEL: usize = 32;
@@ -174,41 +175,54 @@ fn reduce_panel(
 }
 
 /// `a[q.., q..] −= V·Wᵀ + W·Vᵀ` (lower triangle; `q = i + width`), with
-/// `V = a[q.., i..q]` and `W = w[q−i.., ..width]`, split into blocks of
-/// [`UPDATE_BLOCK`] columns that are computed independently. Each output
-/// entry is computed by one sequential matrix product whose shape does not
-/// depend on the thread count.
+/// `V = a[q.., i..q]` and `W = w[q−i.., ..width]`.
 fn update_trailing(a: &mut [f64], n: usize, i: usize, width: usize, w: &[f64]) {
     let q = i + width;
     let (left, right) = a.split_at_mut(q * n);
     let v = MatRef::from_column_major_slice_with_stride(&left[i * n..], n, width, n);
     let w = MatRef::from_column_major_slice_with_stride(w, n - i, width, n);
-    right
+    syr2k_lower(right, n, q, v.subrows(q, n - q), w.subrows(q - i, n - q));
+}
+
+/// `S −= V·Wᵀ + W·Vᵀ` on the lower triangle of the trailing block
+/// `S = a[q.., q..]`, given as `trailing = a[.., q..]` (all `n` rows of
+/// columns `q..`, leading dimension `n`); `V` and `W` have `n − q` rows.
+///
+/// One product `[V W]·[W V]ᵀ` of inner dimension `2k`, so that `S` is read
+/// and written once. Split into blocks of [`UPDATE_BLOCK`] columns computed
+/// independently: each output entry comes from one sequential matrix
+/// product whose shape does not depend on the thread count. The strict
+/// upper triangle of the diagonal blocks is overwritten with scratch.
+pub(super) fn syr2k_lower(
+    trailing: &mut [f64],
+    n: usize,
+    q: usize,
+    v: MatRef<'_, f64>,
+    w: MatRef<'_, f64>,
+) {
+    let m = n - q;
+    let k = v.ncols();
+    let mut vw = Mat::<f64>::zeros(m, 2 * k);
+    let mut wv = Mat::<f64>::zeros(m, 2 * k);
+    vw.as_mut().subcols_mut(0, k).copy_from(v);
+    vw.as_mut().subcols_mut(k, k).copy_from(w);
+    wv.as_mut().subcols_mut(0, k).copy_from(w);
+    wv.as_mut().subcols_mut(k, k).copy_from(v);
+    trailing
         .par_chunks_mut(UPDATE_BLOCK * n)
         .enumerate()
         .for_each(|(b, block)| {
             let c0 = q + b * UPDATE_BLOCK;
             let cols = block.len() / n;
             let below = n - c0;
-            let mut dst = MatMut::from_column_major_slice_with_stride_mut(block, n, cols, n)
+            let dst = MatMut::from_column_major_slice_with_stride_mut(block, n, cols, n)
                 .subrows_mut(c0, below);
-            let v_below = v.subrows(c0, below);
-            let w_below = w.subrows(c0 - i, below);
-            let v_block = v.subrows(c0, cols);
-            let w_block = w.subrows(c0 - i, cols);
+            let r0 = c0 - q;
             matmul(
-                dst.as_mut(),
+                dst,
                 Accum::Add,
-                v_below,
-                w_block.transpose(),
-                -1.0,
-                Par::Seq,
-            );
-            matmul(
-                dst.as_mut(),
-                Accum::Add,
-                w_below,
-                v_block.transpose(),
+                vw.as_ref().subrows(r0, below),
+                wv.as_ref().subrows(r0, cols).transpose(),
                 -1.0,
                 Par::Seq,
             );
@@ -306,170 +320,4 @@ impl Symv {
             }
         }
     }
-}
-
-/// `Σ x·v`, and `acc += s·x` on the way (one pass over `x`).
-fn dot_axpy(x: &[f64], v: &[f64], acc: &mut [f64], s: f64) -> f64 {
-    struct Kernel<'a> {
-        x: &'a [f64],
-        v: &'a [f64],
-        acc: &'a mut [f64],
-        s: f64,
-    }
-    impl WithSimd for Kernel<'_> {
-        type Output = f64;
-        #[inline(always)]
-        fn with_simd<S: Simd>(self, simd: S) -> f64 {
-            let n = self.x.len();
-            let (x, x_tail) = S::as_simd_f64s(self.x);
-            let (v, v_tail) = S::as_simd_f64s(&self.v[..n]);
-            let (acc, acc_tail) = S::as_mut_simd_f64s(&mut self.acc[..n]);
-            let s = simd.splat_f64s(self.s);
-            let mut sum = [simd.splat_f64s(0.0); 4];
-            let full = x.len() / 4 * 4;
-            for ((x, v), acc) in x[..full]
-                .chunks_exact(4)
-                .zip(v[..full].chunks_exact(4))
-                .zip(acc[..full].chunks_exact_mut(4))
-            {
-                for k in 0..4 {
-                    sum[k] = simd.mul_add_f64s(x[k], v[k], sum[k]);
-                    acc[k] = simd.mul_add_f64s(x[k], s, acc[k]);
-                }
-            }
-            for ((x, v), acc) in x[full..].iter().zip(&v[full..]).zip(&mut acc[full..]) {
-                sum[0] = simd.mul_add_f64s(*x, *v, sum[0]);
-                *acc = simd.mul_add_f64s(*x, s, *acc);
-            }
-            let sum = simd.add_f64s(simd.add_f64s(sum[0], sum[1]), simd.add_f64s(sum[2], sum[3]));
-            let mut total = simd.reduce_sum_f64s(sum);
-            for ((x, v), acc) in x_tail.iter().zip(v_tail).zip(acc_tail) {
-                total = x.mul_add(*v, total);
-                *acc = x.mul_add(self.s, *acc);
-            }
-            total
-        }
-    }
-    Arch::new().dispatch(Kernel { x, v, acc, s })
-}
-
-/// `(Σ x0·v, Σ x1·v)`, and `acc += s0·x0 + s1·x1` on the way (one pass).
-fn dot2_axpy2(x0: &[f64], x1: &[f64], v: &[f64], acc: &mut [f64], s0: f64, s1: f64) -> (f64, f64) {
-    struct Kernel<'a> {
-        x0: &'a [f64],
-        x1: &'a [f64],
-        v: &'a [f64],
-        acc: &'a mut [f64],
-        s0: f64,
-        s1: f64,
-    }
-    impl WithSimd for Kernel<'_> {
-        type Output = (f64, f64);
-        #[inline(always)]
-        fn with_simd<S: Simd>(self, simd: S) -> (f64, f64) {
-            let n = self.x0.len();
-            let (x0, x0_tail) = S::as_simd_f64s(self.x0);
-            let (x1, x1_tail) = S::as_simd_f64s(&self.x1[..n]);
-            let (v, v_tail) = S::as_simd_f64s(&self.v[..n]);
-            let (acc, acc_tail) = S::as_mut_simd_f64s(&mut self.acc[..n]);
-            let (s0, s1) = (simd.splat_f64s(self.s0), simd.splat_f64s(self.s1));
-            let zero = simd.splat_f64s(0.0);
-            let (mut sum0, mut sum1) = ([zero; 2], [zero; 2]);
-            let full = x0.len() / 2 * 2;
-            for (((x0, x1), v), acc) in x0[..full]
-                .chunks_exact(2)
-                .zip(x1[..full].chunks_exact(2))
-                .zip(v[..full].chunks_exact(2))
-                .zip(acc[..full].chunks_exact_mut(2))
-            {
-                for k in 0..2 {
-                    sum0[k] = simd.mul_add_f64s(x0[k], v[k], sum0[k]);
-                    sum1[k] = simd.mul_add_f64s(x1[k], v[k], sum1[k]);
-                    acc[k] = simd.mul_add_f64s(x1[k], s1, simd.mul_add_f64s(x0[k], s0, acc[k]));
-                }
-            }
-            if full < x0.len() {
-                let (x0, x1, v) = (x0[full], x1[full], v[full]);
-                sum0[0] = simd.mul_add_f64s(x0, v, sum0[0]);
-                sum1[0] = simd.mul_add_f64s(x1, v, sum1[0]);
-                acc[full] = simd.mul_add_f64s(x1, s1, simd.mul_add_f64s(x0, s0, acc[full]));
-            }
-            let mut total0 = simd.reduce_sum_f64s(simd.add_f64s(sum0[0], sum0[1]));
-            let mut total1 = simd.reduce_sum_f64s(simd.add_f64s(sum1[0], sum1[1]));
-            for (((x0, x1), v), acc) in x0_tail.iter().zip(x1_tail).zip(v_tail).zip(acc_tail) {
-                total0 = x0.mul_add(*v, total0);
-                total1 = x1.mul_add(*v, total1);
-                *acc = x1.mul_add(self.s1, x0.mul_add(self.s0, *acc));
-            }
-            (total0, total1)
-        }
-    }
-    Arch::new().dispatch(Kernel {
-        x0,
-        x1,
-        v,
-        acc,
-        s0,
-        s1,
-    })
-}
-
-/// `y += s·x`.
-fn axpy(y: &mut [f64], s: f64, x: &[f64]) {
-    struct Kernel<'a> {
-        y: &'a mut [f64],
-        s: f64,
-        x: &'a [f64],
-    }
-    impl WithSimd for Kernel<'_> {
-        type Output = ();
-        #[inline(always)]
-        fn with_simd<S: Simd>(self, simd: S) {
-            let n = self.y.len();
-            let (y, y_tail) = S::as_mut_simd_f64s(self.y);
-            let (x, x_tail) = S::as_simd_f64s(&self.x[..n]);
-            let s = simd.splat_f64s(self.s);
-            for (y, x) in y.iter_mut().zip(x) {
-                *y = simd.mul_add_f64s(*x, s, *y);
-            }
-            for (y, x) in y_tail.iter_mut().zip(x_tail) {
-                *y = x.mul_add(self.s, *y);
-            }
-        }
-    }
-    Arch::new().dispatch(Kernel { y, s, x })
-}
-
-/// `Σ x·y`.
-fn dot(x: &[f64], y: &[f64]) -> f64 {
-    struct Kernel<'a> {
-        x: &'a [f64],
-        y: &'a [f64],
-    }
-    impl WithSimd for Kernel<'_> {
-        type Output = f64;
-        #[inline(always)]
-        fn with_simd<S: Simd>(self, simd: S) -> f64 {
-            let n = self.x.len();
-            let (x, x_tail) = S::as_simd_f64s(self.x);
-            let (y, y_tail) = S::as_simd_f64s(&self.y[..n]);
-            let mut sum = [simd.splat_f64s(0.0); 4];
-            let full = x.len() / 4 * 4;
-            for (x, y) in x[..full].chunks_exact(4).zip(y[..full].chunks_exact(4)) {
-                for k in 0..4 {
-                    sum[k] = simd.mul_add_f64s(x[k], y[k], sum[k]);
-                }
-            }
-            for (x, y) in x[full..].iter().zip(&y[full..]) {
-                sum[0] = simd.mul_add_f64s(*x, *y, sum[0]);
-            }
-            let sum = simd.add_f64s(simd.add_f64s(sum[0], sum[1]), simd.add_f64s(sum[2], sum[3]));
-            let mut total = simd.reduce_sum_f64s(sum);
-            for (x, y) in x_tail.iter().zip(y_tail) {
-                total = x.mul_add(*y, total);
-            }
-            total
-        }
-    }
-    Arch::new().dispatch(Kernel { x, y })
 }
