@@ -31,27 +31,49 @@ const INV_FACTORIALS: [f64; 14] = [
     1.0,
 ];
 
-/// e^x and its derivative e^x for x ≤ 0 (softmax's shifted logits), into
-/// `value` and `slope`. Below −700 the result is clamped to e^−700 ≈ 1e-304,
-/// which is nothing next to the row's largest term, 1.
-pub(crate) fn exp_nonpositive_slice(x: &[f64], value: &mut [f64], slope: &mut [f64]) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
-        {
-            // SAFETY: the processor supports the features the function is compiled for.
-            unsafe { exp_nonpositive_avx2(x, value, slope) };
-            return;
+/// A slice kernel `$name(x, value, slope)` that runs `$portable` compiled
+/// for AVX2 and FMA when the processor has them (the same IEEE operations
+/// either way, so the same bits), and as it is otherwise.
+macro_rules! dispatched {
+    ($(#[$doc:meta])* $name:ident, $avx2:ident, $portable:ident) => {
+        $(#[$doc])*
+        pub(crate) fn $name(x: &[f64], value: &mut [f64], slope: &mut [f64]) {
+            #[cfg(target_arch = "x86_64")]
+            {
+                if std::arch::is_x86_feature_detected!("avx2")
+                    && std::arch::is_x86_feature_detected!("fma")
+                {
+                    // SAFETY: the processor supports the features the function is compiled for.
+                    unsafe { $avx2(x, value, slope) };
+                    return;
+                }
+            }
+            $portable(x, value, slope);
         }
-    }
-    exp_nonpositive_portable(x, value, slope);
+
+        #[cfg(target_arch = "x86_64")]
+        #[target_feature(enable = "avx2,fma")]
+        unsafe fn $avx2(x: &[f64], value: &mut [f64], slope: &mut [f64]) {
+            $portable(x, value, slope);
+        }
+    };
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn exp_nonpositive_avx2(x: &[f64], value: &mut [f64], slope: &mut [f64]) {
-    exp_nonpositive_portable(x, value, slope);
-}
+dispatched!(
+    /// e^x and its derivative e^x for x ≤ 0 (softmax's shifted logits), into
+    /// `value` and `slope`. Below −700 the result is clamped to e^−700 ≈
+    /// 1e-304, which is nothing next to the row's largest term, 1.
+    exp_nonpositive_slice,
+    exp_nonpositive_avx2,
+    exp_nonpositive_portable
+);
+
+dispatched!(
+    /// tanh(x) and 1 − tanh²(x) for each x, into `value` and `slope`.
+    tanh_slice,
+    tanh_slice_avx2,
+    tanh_slice_portable
+);
 
 #[inline(always)]
 fn exp_nonpositive_portable(x: &[f64], value: &mut [f64], slope: &mut [f64]) {
@@ -76,26 +98,6 @@ fn exp_small(x: f64) -> f64 {
         p = p * r + c;
     }
     p * f64::from_bits(((k as i64 + 1023) as u64) << 52)
-}
-
-/// tanh(x) and 1 − tanh²(x) for each x, into `value` and `slope`.
-pub(crate) fn tanh_slice(x: &[f64], value: &mut [f64], slope: &mut [f64]) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
-        {
-            // SAFETY: the processor supports the features the function is compiled for.
-            unsafe { tanh_slice_avx2(x, value, slope) };
-            return;
-        }
-    }
-    tanh_slice_portable(x, value, slope);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,fma")]
-unsafe fn tanh_slice_avx2(x: &[f64], value: &mut [f64], slope: &mut [f64]) {
-    tanh_slice_portable(x, value, slope);
 }
 
 #[inline(always)]
