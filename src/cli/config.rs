@@ -195,7 +195,11 @@ impl ClassifyConfig {
                 format!("f({}) = {}", e.variables().join(", "), e.source().trim())
             }
             Problem::Builtin(f) => {
-                format!("{} ({} dimensions)", f.name(), TwiceDifferentiable::dim(f))
+                format!(
+                    "{} ({})",
+                    f.name(),
+                    super::render::dimensions(TwiceDifferentiable::dim(f))
+                )
             }
             Problem::Network(n) => {
                 let mut data = format!("{} ({} rows", n.data_path, n.rows);

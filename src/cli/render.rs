@@ -157,12 +157,23 @@ pub fn classification(out: &mut impl Write, title: &str, a: &Analysis) -> io::Re
     Ok(())
 }
 
+/// "1 dimension", "2 dimensions".
+pub fn dimensions(n: usize) -> String {
+    if n == 1 {
+        "1 dimension".into()
+    } else {
+        format!("{n} dimensions")
+    }
+}
+
 pub fn functions(out: &mut impl Write, rows: &[FunctionRow]) -> io::Result<()> {
     for f in rows {
         writeln!(
             out,
-            "{}  ({} dimensions)   f = {}",
-            f.name, f.dim, f.formula
+            "{}  ({})   f = {}",
+            f.name,
+            dimensions(f.dim),
+            f.formula
         )?;
         for p in &f.points {
             let found = p.verdict;
