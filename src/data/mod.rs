@@ -502,13 +502,30 @@ pub fn load_dataset(spec: &str, options: &CsvOptions, seed: u64) -> Result<Datas
                 _ => Ok(data),
             }
         }
-        None => Dataset::from_csv(spec, options),
+        None => {
+            let name = spec.split('(').next().unwrap_or(spec);
+            let is_builtin = builtin_datasets().iter().any(|b| b.name == name);
+            if is_builtin && !std::path::Path::new(spec).exists() {
+                return Err(Error::InvalidInput(format!(
+                    "there is no file `{spec}`; for the built-in data set write `builtin:{spec}`"
+                )));
+            }
+            Dataset::from_csv(spec, options)
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_builtin_name_without_its_prefix_gets_a_hint() {
+        let err = load_dataset("moons", &CsvOptions::default(), 0)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("builtin:moons"), "{err}");
+    }
 
     fn small() -> Dataset {
         let x = DMatrix::from_row_slice(4, 2, &[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]);
