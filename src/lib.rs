@@ -97,6 +97,34 @@
 //! }
 //! ```
 //!
+//! ## 5. Networks from PyTorch checkpoints
+//!
+//! An [`Architecture`] mirrors an `nn.Sequential`; a [`Network`] reads its
+//! state dict from safetensors; a [`NetworkObjective`] is its mean loss on a
+//! [`Dataset`] as a [`TwiceDifferentiable`] function of the parameters —
+//! the same [`analyze`] applies. Layers run over dual matrices: one sweep
+//! with one tangent lane is an HVP, with 32 lanes 32 Hessian columns.
+//!
+//! ```
+//! use saddlescope::{
+//!     analyze, AnalysisSettings, Architecture, CsvOptions, Dataset, Loss, Network,
+//!     NetworkObjective, NetworkOptions, TwiceDifferentiable,
+//! };
+//!
+//! let shared = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared");
+//! let arch = Architecture::parse("linear(1,16),tanh,linear(16,1)").unwrap();
+//! let net = Network::read(format!("{shared}/fixtures/mlp/sine_1-16-1_tanh.safetensors"), Some(&arch)).unwrap();
+//! let data = Dataset::from_csv(format!("{shared}/data/sine.csv"), &CsvOptions::default()).unwrap();
+//! let f = NetworkObjective::new(&net, &data, Loss::Mse, NetworkOptions::default()).unwrap();
+//! let theta = f.params().as_slice().to_vec();
+//! let (loss, g) = f.gradient(&theta).unwrap();
+//! assert!(g.norm() < 1e-4); // training stalled here …
+//! let a = analyze(&f, &theta, &AnalysisSettings::default()).unwrap();
+//! // … on weak negative curvature: a saddle by the second-order test.
+//! assert_eq!(a.classification.verdict, saddlescope::Verdict::SaddlePoint);
+//! assert!(loss > 0.0);
+//! ```
+//!
 //! Errors are values of the one [`Error`] type, never panics on user input:
 //!
 //! ```
