@@ -160,7 +160,7 @@ fn symm_lower_t(a: &[f64], n: usize, q: usize, v: MatRef<'_, f64>, out: &mut [f6
             let cols = out.len() / kk;
             let j1 = j0 + cols;
             let mut dst = MatMut::from_column_major_slice_mut(out, kk, cols);
-            // Rows above the block: S[j, ..j0] = a[j, ..j0] read as Sᵀ.
+            // Rows of S above the block: S[..j0, J] = S[J, ..j0]ᵀ, stored.
             matmul(
                 dst.as_mut(),
                 Accum::Replace,
@@ -210,9 +210,11 @@ fn symm_lower_t(a: &[f64], n: usize, q: usize, v: MatRef<'_, f64>, out: &mut [f6
 /// entry `(r, c)`, `0 ≤ r − c ≤ 2·bandwidth`, at `data[(r − c) + c·ld]`,
 /// `ld = 2·bandwidth + 1`.
 pub(super) struct Band {
+    /// Order of the matrix.
     pub n: usize,
     /// Number of nonzero subdiagonals.
     pub bandwidth: usize,
+    /// `ld × n`, column-major.
     pub data: Vec<f64>,
 }
 
@@ -227,6 +229,7 @@ impl Band {
         }
     }
 
+    /// Leading dimension of [`Band::data`]: band plus bulge.
     pub fn ld(&self) -> usize {
         2 * self.bandwidth + 1
     }
@@ -347,10 +350,20 @@ fn householder<S: Simd>(simd: S, x: &mut [f64], v: &mut [f64]) -> f64 {
     }
     let beta = -alpha.hypot(tail_norm).copysign(alpha);
     let tau = (beta - alpha) / beta;
-    let scale = 1.0 / (alpha - beta);
-    for (vi, xi) in v[1..].iter_mut().zip(&mut x[1..]) {
-        *vi = *xi * scale;
-        *xi = 0.0;
+    // |α − β| ≥ |xᵢ|, so dividing cannot overflow; the reciprocal can, if
+    // |α − β| is subnormal.
+    let pivot = alpha - beta;
+    if pivot.abs() >= f64::MIN_POSITIVE {
+        let scale = 1.0 / pivot;
+        for (vi, xi) in v[1..].iter_mut().zip(&mut x[1..]) {
+            *vi = *xi * scale;
+            *xi = 0.0;
+        }
+    } else {
+        for (vi, xi) in v[1..].iter_mut().zip(&mut x[1..]) {
+            *vi = *xi / pivot;
+            *xi = 0.0;
+        }
     }
     x[0] = beta;
     tau
