@@ -138,39 +138,11 @@ impl DualMat {
     /// flat index, for derivatives that depend on another matrix): the
     /// chain rule on the tangents.
     pub fn map(&self, f: impl Fn(usize, f64) -> (f64, f64)) -> DualMat {
-        let s = self.size();
-        let mut re = vec![0.0; s];
-        let mut slope = vec![0.0; if self.lanes.is_some() { s } else { 0 }];
-        if self.lanes.is_some() {
-            for (i, ((r, d), &x)) in re
-                .iter_mut()
-                .zip(slope.iter_mut())
-                .zip(&self.re)
-                .enumerate()
-            {
-                (*r, *d) = f(i, x);
+        self.map_slices(|x, value, slope| {
+            for (i, ((v, d), &x)) in value.iter_mut().zip(slope.iter_mut()).zip(x).enumerate() {
+                (*v, *d) = f(i, x);
             }
-        } else {
-            for (i, (r, &x)) in re.iter_mut().zip(&self.re).enumerate() {
-                *r = f(i, x).0;
-            }
-        }
-        let lanes = self.lanes.as_ref().map(|v| {
-            let mut out = v.clone();
-            for plane in out.chunks_exact_mut(s.max(1)) {
-                for (t, &d) in plane.iter_mut().zip(&slope) {
-                    *t *= d;
-                }
-            }
-            out
-        });
-        DualMat {
-            rows: self.rows,
-            cols: self.cols,
-            k: self.k,
-            re,
-            lanes,
-        }
+        })
     }
 
     /// Like [`map`](Self::map), with f applied to whole slices at once:
