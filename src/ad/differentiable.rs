@@ -41,6 +41,37 @@ pub trait TwiceDifferentiable {
     ///
     /// A point or direction of the wrong dimension, or a non-finite result.
     fn hvp(&self, x: &[f64], v: &[f64]) -> Result<Hvp>;
+    /// ∇²f(x)·vᵢ for the `k` directions stored one after the other in `vs`
+    /// (`vs.len() == k·n`), returned the same way. The default takes `k`
+    /// products one by one; networks sweep all `k` tangent lanes at once.
+    ///
+    /// # Errors
+    ///
+    /// A point or block of the wrong size, or a non-finite result.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use saddlescope::{Expression, TwiceDifferentiable};
+    /// let f = Expression::parse("x^2 * y").unwrap();
+    /// let hv = f.hvp_block(&[1.0, 2.0], &[1.0, 0.0, 0.0, 1.0], 2).unwrap();
+    /// assert_eq!(hv, vec![4.0, 2.0, 2.0, 0.0]); // the Hessian's two columns
+    /// ```
+    fn hvp_block(&self, x: &[f64], vs: &[f64], k: usize) -> Result<Vec<f64>> {
+        let n = x.len();
+        if vs.len() != k * n {
+            return Err(crate::Error::DimensionMismatch {
+                what: "block of directions for the Hessian-vector products".into(),
+                expected: format!("{k} × {n} = {} values", k * n),
+                found: format!("{}", vs.len()),
+            });
+        }
+        let mut out = Vec::with_capacity(k * n);
+        for v in vs.chunks_exact(n.max(1)).take(k) {
+            out.extend_from_slice(self.hvp(x, v)?.product.as_slice());
+        }
+        Ok(out)
+    }
     /// f(x), ∇f(x) and ∇²f(x), symmetrised.
     ///
     /// # Errors

@@ -61,6 +61,9 @@ impl TwiceDifferentiable for Problem {
     fn hvp(&self, x: &[f64], v: &[f64]) -> saddlescope::Result<Hvp> {
         each!(self, f => f.hvp(x, v))
     }
+    fn hvp_block(&self, x: &[f64], vs: &[f64], k: usize) -> saddlescope::Result<Vec<f64>> {
+        each!(self, f => f.hvp_block(x, vs, k))
+    }
     fn hessian(&self, x: &[f64]) -> saddlescope::Result<Hessian> {
         each!(self, f => f.hessian(x))
     }

@@ -553,6 +553,35 @@ impl TwiceDifferentiable for NetworkObjective {
         })
     }
 
+    fn hvp_block(&self, theta: &[f64], vs: &[f64], k: usize) -> Result<Vec<f64>> {
+        self.check(theta)?;
+        let n = theta.len();
+        if vs.len() != k * n {
+            return Err(Error::DimensionMismatch {
+                what: "block of directions for the Hessian-vector products".into(),
+                expected: format!("{k} × {n} = {} values", k * n),
+                found: format!("{}", vs.len()),
+            });
+        }
+        if k == 0 {
+            return Ok(Vec::new());
+        }
+        check_finite("the directions", vs, theta)?;
+        // One sweep with k tangent lanes, parallel over the row chunks.
+        let seeded = DualMat {
+            rows: 1,
+            cols: n,
+            k,
+            re: theta.to_vec(),
+            lanes: Some(vs.to_vec()),
+        };
+        let (value, grad) = self.sweep_parallel(&seeded);
+        let products = grad.lanes.unwrap_or_else(|| vec![0.0; k * n]);
+        check_finite("the loss", &value.re, theta)?;
+        check_finite("the Hessian-vector products", &products, theta)?;
+        Ok(products)
+    }
+
     fn hessian(&self, theta: &[f64]) -> Result<Hessian> {
         self.blocked_hessian(theta, &|_, _| {})
     }

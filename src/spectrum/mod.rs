@@ -34,7 +34,13 @@
 mod band;
 mod dense;
 mod kernels;
+mod lanczos;
+mod operator;
 mod rootfree;
+mod stochastic;
 mod tridiag;
 
 pub use dense::{Spectrum, symmetric_eigen, symmetric_eigenvalues};
+pub use lanczos::{Eigenpair, ExtremeEigenpairs, LanczosSettings, Which, lanczos};
+pub use operator::{HessianOperator, LinearOperator, MiniBatchHessian};
+pub use stochastic::{Density, SlqSettings, TraceEstimate, hutchinson, slq};
