@@ -470,23 +470,199 @@ fn data_errors_name_the_problem() {
     ]);
 }
 
-#[test]
-fn a_dense_hessian_above_the_budget_is_refused() {
-    let err = usage_error(&[
-        "classify",
+fn digits_args(extra: &[&str]) -> Vec<String> {
+    let mut args: Vec<String> = [
         "--checkpoint",
         &format!("{FIXTURES}/digits_64-32-10_tanh.safetensors"),
         "--arch",
         "linear(64,32),tanh,linear(32,10)",
         "--data",
         &format!("{DATA}/digits.csv"),
+        "--scale",
+        "16",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args
+}
+
+fn strs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
+}
+
+#[test]
+fn a_dense_hessian_above_the_budget_is_refused_when_asked_for() {
+    let mut args = vec!["classify".to_string()];
+    args.extend(digits_args(&[
         "--max-dense-params",
         "1000",
-    ]);
+        "--method",
+        "dense",
+    ]));
+    let err = usage_error(&strs(&args));
     assert!(
         err.contains("2410 parameters") && err.contains("--max-dense-params"),
         "{err}"
     );
+    assert!(err.contains("--method lanczos"), "{err}");
+}
+
+/// #4: classify above the dense budget falls back to Lanczos and says so;
+/// the ends agree with the dense spectrum.
+#[test]
+fn classify_above_the_budget_falls_back_to_lanczos() {
+    let mut args = vec!["classify".to_string()];
+    args.extend(digits_args(&["--max-dense-params", "1000", "--json"]));
+    let j = json(&strs(&args));
+    assert_eq!(j["method"], "lanczos");
+    assert!(
+        j["note"]
+            .as_str()
+            .unwrap()
+            .contains("above the dense budget")
+    );
+    assert!(j["eigenvalues"].is_null() && j["counts"].is_null());
+    assert_eq!(j["converged"], true);
+    assert!(j["hvp_count"].as_u64().unwrap() > 0);
+    let mut dense = vec!["classify".to_string()];
+    dense.extend(digits_args(&["--json"]));
+    let d = json(&strs(&dense));
+    assert_eq!(d["method"], "dense");
+    assert_eq!(j["verdict"], d["verdict"]);
+    let scale = d["lambda_max"].as_f64().unwrap();
+    for key in ["lambda_min", "lambda_max"] {
+        let (a, b) = (j[key].as_f64().unwrap(), d[key].as_f64().unwrap());
+        assert!((a - b).abs() < 1e-6 * scale, "{key}: {a} vs {b}");
+    }
+    let mut text = vec!["classify".to_string()];
+    text.extend(digits_args(&["--max-dense-params", "1000"]));
+    let o = saddlescope(&strs(&text));
+    assert!(o.status.success());
+    let out = stdout(&o);
+    assert!(out.contains("by Lanczos"), "{out}");
+    assert!(
+        out.contains("note: 2410 parameters are above the dense budget"),
+        "{out}"
+    );
+}
+
+#[test]
+fn spectrum_lanczos_json_follows_the_contract() {
+    let mut args = vec!["spectrum".to_string()];
+    args.extend(digits_args(&[
+        "--method", "lanczos", "--k", "2", "--tol", "1e-9", "--json",
+    ]));
+    let j = json(&strs(&args));
+    assert_eq!(j["method"], "lanczos");
+    assert_eq!(j["n_params"], 2410);
+    let (small, large) = (
+        floats(&j["eigenvalues_smallest"]),
+        floats(&j["eigenvalues_largest"]),
+    );
+    assert_eq!((small.len(), large.len()), (2, 2));
+    assert!(small[0] <= small[1] && large[0] <= large[1]);
+    assert_eq!(floats(&j["residuals"]["smallest"]).len(), 2);
+    assert_eq!(j["converged"], true);
+    assert!(j["trace"].is_null() && j["density"].is_null());
+    assert!(j["hvp_count"].as_u64().unwrap() > 4);
+    assert!(j["timings"]["hvp_mean_s"].as_f64().unwrap() > 0.0);
+    assert!(j["timings"]["total_s"].as_f64().unwrap() > 0.0);
+    // The same ends as the dense spectrum.
+    let mut dense = vec!["spectrum".to_string()];
+    dense.extend(digits_args(&["--method", "dense", "--k", "2", "--json"]));
+    let d = json(&strs(&dense));
+    let all = floats(&d["eigenvalues"]);
+    assert_eq!(all.len(), 2410);
+    let scale = all[2409].abs().max(all[0].abs());
+    for (a, b) in small
+        .iter()
+        .chain(&large)
+        .zip(all[..2].iter().chain(&all[2408..]))
+    {
+        assert!((a - b).abs() < 1e-8 * scale, "{a} vs {b}");
+    }
+    assert_eq!(d["trace"]["stderr"], 0.0);
+    let exact: f64 = all.iter().sum();
+    assert!((d["trace"]["estimate"].as_f64().unwrap() - exact).abs() < 1e-9);
+    // One end only.
+    let mut one = vec!["spectrum".to_string()];
+    one.extend(digits_args(&[
+        "--method", "lanczos", "--which", "largest", "--json",
+    ]));
+    let o = json(&strs(&one));
+    assert_eq!(floats(&o["eigenvalues_smallest"]), Vec::<f64>::new());
+    assert_eq!(floats(&o["eigenvalues_largest"]).len(), 1);
+}
+
+#[test]
+fn spectrum_slq_json_has_a_density_and_a_trace() {
+    let mut args = vec!["spectrum".to_string()];
+    args.extend(digits_args(&[
+        "--method", "slq", "--probes", "4", "--steps", "30", "--seed", "5", "--json",
+    ]));
+    let j = json(&strs(&args));
+    assert_eq!(j["method"], "slq");
+    let (grid, values) = (
+        floats(&j["density"]["grid"]),
+        floats(&j["density"]["values"]),
+    );
+    assert_eq!(grid.len(), values.len());
+    assert!((j["density"]["integral"].as_f64().unwrap() - 1.0).abs() < 1e-6);
+    assert!(j["trace"]["stderr"].as_f64().unwrap() > 0.0);
+    assert_eq!(j["trace"]["probes"], 4);
+    assert_eq!(j["hvp_count"], 4 * 30);
+    assert!(j["eigenvalues_smallest"].is_null());
+    // Seeded: the same run gives the same JSON, apart from timings.
+    let mut again = json(&strs(&args));
+    let mut first = j.clone();
+    first["timings"] = Value::Null;
+    again["timings"] = Value::Null;
+    assert_eq!(first, again);
+}
+
+#[test]
+fn spectrum_works_on_functions_and_refuses_bad_settings() {
+    let j = json(&[
+        "spectrum",
+        "--function",
+        "himmelblau",
+        "--at",
+        "-0.270845,-0.923039",
+        "--json",
+    ]);
+    assert_eq!(j["method"], "dense");
+    assert!(floats(&j["eigenvalues"]).iter().all(|l| *l < 0.0));
+    let j = json(&[
+        "spectrum",
+        "--expr",
+        "x^2 - 3*y^2",
+        "--at",
+        "1,1",
+        "--method",
+        "lanczos",
+        "--seed",
+        "3",
+        "--json",
+    ]);
+    assert!((floats(&j["eigenvalues_smallest"])[0] + 6.0).abs() < 1e-12);
+    assert!((floats(&j["eigenvalues_largest"])[0] - 2.0).abs() < 1e-12);
+    for (bad, what) in [
+        (&["--k", "0"][..], "at least 1"),
+        (&["--k", "3"][..], "at most"),
+        (&["--tol", "0"][..], "0 < tol < 1"),
+        (&["--probes", "0"][..], "probe"),
+        (&["--sigma", "-1"][..], "broadening"),
+        (&["--block", "0"][..], "block"),
+    ] {
+        let mut args = vec!["spectrum", "--expr", "x^2 - y^2", "--at", "0,0"];
+        args.extend_from_slice(bad);
+        let err = usage_error(&args);
+        assert!(err.contains(what), "{bad:?}: {err}");
+    }
+    let err = usage_error(&["classify", "--expr", "x^2", "--at", "0", "--method", "slq"]);
+    assert!(err.contains("spectrum --method slq"), "{err}");
 }
 
 #[test]

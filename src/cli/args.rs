@@ -24,6 +24,16 @@ pub enum Command {
         saddlescope classify --checkpoint model.safetensors --arch \"linear(64,32),tanh,linear(32,10)\" \\\n      \
         --data digits.csv --scale 16")]
     Classify(Box<ClassifyArgs>),
+    /// The Hessian's spectrum: both ends by Lanczos (matrix-free, any size),
+    /// the density and trace by stochastic Lanczos quadrature, or every
+    /// eigenvalue (dense).
+    #[command(after_help = "Examples:\n  \
+        saddlescope spectrum --checkpoint big.safetensors --arch \"linear(64,1024),tanh,linear(1024,10)\" \\\n      \
+        --data digits.csv --scale 16                      (λmin and λmax by Lanczos)\n  \
+        saddlescope spectrum … --method slq --probes 10 --steps 80 --json   (density and trace)\n  \
+        saddlescope spectrum --function rosenbrock --at 1,1,1,1 --method dense\n\n\
+        Without --method: dense up to 3000 parameters, Lanczos above.")]
+    Spectrum(Box<SpectrumArgs>),
     /// List the built-in functions with their known critical points, each
     /// classified by the engine.
     Functions(FunctionsArgs),
@@ -78,7 +88,8 @@ pub struct NetworkArgs {
     /// Add (λ/2)·‖θ‖² to the loss [default: 0].
     #[arg(long, value_name = "λ", allow_negative_numbers = true)]
     pub l2: Option<f64>,
-    /// Seed for built-in data sets [default: 0].
+    /// Seed for built-in data sets and, for `spectrum`, of Lanczos' start and
+    /// the probes [default: 0].
     #[arg(long, value_name = "S")]
     pub seed: Option<u64>,
     /// Refuse a dense Hessian above N parameters (its matrix and
@@ -142,6 +153,19 @@ pub struct ClassifyArgs {
     pub network: NetworkArgs,
     #[command(flatten)]
     pub tolerances: ToleranceArgs,
+    /// dense: every eigenvalue; lanczos: the verdict from λmin and λmax
+    /// alone, matrix-free [default: dense, or lanczos for a network above
+    /// --max-dense-params].
+    #[arg(long, value_enum)]
+    pub method: Option<MethodArg>,
+    /// Relative residual tolerance of Lanczos' λmin and λmax.
+    #[arg(
+        long,
+        value_name = "T",
+        default_value_t = 1e-6,
+        allow_negative_numbers = true
+    )]
+    pub lanczos_tol: f64,
     /// Length α of the trial step along the escape direction, whose actual
     /// change of f is compared with ½·λmin·α².
     #[arg(
@@ -151,6 +175,73 @@ pub struct ClassifyArgs {
         allow_negative_numbers = true
     )]
     pub step_length: f64,
+    /// Print the JSON report instead of the table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum MethodArg {
+    /// Form the Hessian and compute every eigenvalue.
+    Dense,
+    /// Thick-restart Lanczos over Hessian-vector products: the ends.
+    Lanczos,
+    /// Stochastic Lanczos quadrature: the density and the trace.
+    Slq,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum WhichArg {
+    Both,
+    Largest,
+    Smallest,
+}
+
+#[derive(Debug, Args)]
+pub struct SpectrumArgs {
+    #[command(flatten)]
+    pub source: Source,
+    /// Variable order for --expr, comma-separated.
+    #[arg(long, value_name = "X,Y,…", requires = "expr")]
+    pub vars: Option<String>,
+    /// The point, comma-separated (for --expr and --function).
+    #[arg(long, value_name = "X,Y,…", allow_hyphen_values = true)]
+    pub at: Option<String>,
+    #[command(flatten)]
+    pub network: NetworkArgs,
+    /// How to compute it [default: dense up to 3000 parameters, else lanczos].
+    #[arg(long, value_enum)]
+    pub method: Option<MethodArg>,
+    /// Eigenpairs at each end.
+    #[arg(long, value_name = "K", default_value_t = 1)]
+    pub k: usize,
+    /// Which end(s) of the spectrum (lanczos).
+    #[arg(long, value_enum, default_value_t = WhichArg::Both)]
+    pub which: WhichArg,
+    /// Lanczos' relative residual tolerance: ‖Hv − λv‖ ≤ T·|λ|.
+    #[arg(
+        long,
+        value_name = "T",
+        default_value_t = 1e-6,
+        allow_negative_numbers = true
+    )]
+    pub tol: f64,
+    /// Vectors per Lanczos block (resolves eigenvalues of that multiplicity).
+    #[arg(long, value_name = "B", default_value_t = 1)]
+    pub block: usize,
+    /// The most Hessian-vector products before Lanczos gives up.
+    #[arg(long, value_name = "N", default_value_t = 20_000)]
+    pub max_hvps: usize,
+    /// Random probe vectors (slq).
+    #[arg(long, value_name = "P", default_value_t = 10)]
+    pub probes: usize,
+    /// Lanczos steps per probe (slq).
+    #[arg(long, value_name = "S", default_value_t = 80)]
+    pub steps: usize,
+    /// Gaussian broadening of the density, in eigenvalue units [default: 1 %
+    /// of the spectrum's width].
+    #[arg(long, value_name = "σ", allow_negative_numbers = true)]
+    pub sigma: Option<f64>,
     /// Print the JSON report instead of the table.
     #[arg(long)]
     pub json: bool,

@@ -6,13 +6,13 @@ use indicatif::{ProgressBar, ProgressStyle};
 use nalgebra::DVector;
 use saddlescope::{
     Analysis, AnalysisSettings, Architecture, BatchNormMode, CsvOptions, Error, Expression,
-    Function, Hessian, Hvp, Loss, Network, NetworkObjective, NetworkOptions, Standardization,
-    Tolerances, TwiceDifferentiable, Verdict, analyze, analyze_with_progress, builtin,
-    builtin_functions, load_dataset,
+    Function, Hessian, Hvp, LanczosSettings, Loss, MatrixFreeAnalysis, Network, NetworkObjective,
+    NetworkOptions, Standardization, Tolerances, TwiceDifferentiable, Verdict, analyze,
+    analyze_matrix_free, analyze_with_progress, builtin, builtin_functions, load_dataset,
 };
 use serde_json::Value;
 
-use super::args::{BnArg, ClassifyArgs, LossArg, NetworkArgs};
+use super::args::{BnArg, ClassifyArgs, LossArg, MethodArg, NetworkArgs, Source};
 
 /// An objective chosen on the command line.
 pub enum Problem {
@@ -76,40 +76,70 @@ impl TwiceDifferentiable for Problem {
     }
 }
 
-/// A validated `classify` request.
-pub struct ClassifyConfig {
-    problem: Problem,
-    point: Vec<f64>,
-    settings: AnalysisSettings,
+/// How the spectrum is computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Dense,
+    Lanczos,
+    Slq,
 }
 
-impl ClassifyConfig {
-    pub fn from_args(args: &ClassifyArgs) -> saddlescope::Result<Self> {
-        let tolerances = Tolerances::default()
-            .with_grad(args.tolerances.grad_tol)?
-            .with_eig(args.tolerances.eig_tol)?;
-        let settings = AnalysisSettings::default()
-            .with_tolerances(tolerances)
-            .with_step_length(args.step_length)?;
-        if let Some(path) = &args.source.checkpoint {
-            if args.at.is_some() {
+/// The objective and the point, from the flags shared by `classify` and
+/// `spectrum`.
+pub struct Target {
+    pub problem: Problem,
+    pub point: Vec<f64>,
+}
+
+/// The dense-Hessian budget: --max-dense-params, default 12,000.
+pub fn dense_budget(network: &NetworkArgs) -> usize {
+    network.max_dense_params.unwrap_or(12_000)
+}
+
+/// Refuses a dense Hessian of a network above the budget.
+pub fn check_dense_budget(n: usize, max_dense: usize) -> saddlescope::Result<()> {
+    if n > max_dense {
+        let gb = |p: usize| 16.0 * (p as f64).powi(2) / 1e9;
+        return Err(Error::InvalidInput(format!(
+            "refusing a dense Hessian of {n} parameters: it and its eigenvectors need {:.1} GB, \
+             above the budget of --max-dense-params {} ({:.1} GB). Use --method lanczos (matrix-free, \
+             the default above the budget), or raise --max-dense-params if the machine has the memory",
+            gb(n),
+            max_dense,
+            gb(max_dense)
+        )));
+    }
+    Ok(())
+}
+
+impl Target {
+    /// `seed_is_own`: the command has its own use for --seed (spectrum's
+    /// probes), so it is allowed without --checkpoint.
+    pub fn from_flags(
+        source: &Source,
+        vars: Option<&str>,
+        at: Option<&str>,
+        network: &NetworkArgs,
+        seed_is_own: bool,
+    ) -> saddlescope::Result<Target> {
+        if let Some(path) = &source.checkpoint {
+            if at.is_some() {
                 return Err(Error::InvalidInput(
                     "--at is for --expr and --function; a checkpoint is analysed at its own parameters"
                         .into(),
                 ));
             }
-            if args.vars.is_some() {
+            if vars.is_some() {
                 return Err(Error::InvalidInput("--vars goes with --expr".into()));
             }
-            let network = network_problem(path, &args.network)?;
+            let network = network_problem(path, network)?;
             let point = network.objective.params().as_slice().to_vec();
-            return Ok(ClassifyConfig {
+            return Ok(Target {
                 problem: Problem::Network(Box::new(network)),
                 point,
-                settings,
             });
         }
-        let n = &args.network;
+        let n = network;
         for (given, flag) in [
             (n.arch.is_some(), "--arch"),
             (n.data.is_some(), "--data"),
@@ -119,7 +149,7 @@ impl ClassifyConfig {
             (n.loss.is_some(), "--loss"),
             (n.bn.is_some(), "--bn"),
             (n.l2.is_some(), "--l2"),
-            (n.seed.is_some(), "--seed"),
+            (n.seed.is_some() && !seed_is_own, "--seed"),
             (n.max_dense_params.is_some(), "--max-dense-params"),
         ] {
             if given {
@@ -128,20 +158,20 @@ impl ClassifyConfig {
                 )));
             }
         }
-        if args.vars.is_some() && args.source.function.is_some() {
+        if vars.is_some() && source.function.is_some() {
             return Err(Error::InvalidInput(
                 "--vars goes with --expr: a built-in function has fixed variables".into(),
             ));
         }
-        let at = args.at.as_deref().ok_or_else(|| {
+        let at = at.ok_or_else(|| {
             Error::InvalidInput(
                 "--at is required with --expr and --function: the point, e.g. --at -1.5,2".into(),
             )
         })?;
         let point = parse_point("--at", at)?;
-        let problem = match (&args.source.expr, &args.source.function) {
+        let problem = match (&source.expr, &source.function) {
             (Some(expr), _) => {
-                let e = match &args.vars {
+                let e = match vars {
                     Some(vars) => {
                         let names: Vec<&str> = vars.split(',').map(str::trim).collect();
                         Expression::parse_with_vars(expr, &names)?
@@ -160,38 +190,10 @@ impl ClassifyConfig {
             (None, Some(name)) => Problem::Builtin(builtin(name, point.len())?),
             (None, None) => unreachable!("clap requires --expr, --function or --checkpoint"),
         };
-        Ok(ClassifyConfig {
-            problem,
-            point,
-            settings,
-        })
+        Ok(Target { problem, point })
     }
 
-    /// Runs the analysis, with a progress bar over the Hessian's column
-    /// blocks when it takes more than a second (hidden unless stderr is a
-    /// terminal).
-    pub fn run(&self) -> saddlescope::Result<Analysis> {
-        let start = Instant::now();
-        let bar = ProgressBar::hidden();
-        let progress = |done: usize, total: usize| {
-            if bar.is_hidden() && done < total && start.elapsed() > Duration::from_secs(1) {
-                bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
-                bar.set_style(
-                    ProgressStyle::with_template(
-                        "Hessian {bar:40} {pos}/{len} column blocks, {eta} left",
-                    )
-                    .expect("a valid template"),
-                );
-            }
-            bar.set_length(total as u64);
-            bar.set_position(done as u64);
-        };
-        let result = analyze_with_progress(&self.problem, &self.point, &self.settings, &progress);
-        bar.finish_and_clear();
-        result
-    }
-
-    /// "himmelblau at (…)" / "x^2 - y^2 at (…)".
+    /// "himmelblau at (…)" / "x^2 - y^2 at (…)" / the network and data.
     pub fn describe(&self) -> String {
         let what = match &self.problem {
             Problem::Expression(e) => {
@@ -232,9 +234,8 @@ impl ClassifyConfig {
         format!("{what} at ({})", super::render::list(&self.point))
     }
 
-    /// The analysis's JSON report, plus what was analysed.
-    pub fn json(&self, analysis: &Analysis) -> Value {
-        let mut json = analysis.to_json();
+    /// Adds what was analysed to a JSON report.
+    pub fn annotate(&self, json: &mut Value) {
         json["objective"] = match &self.problem {
             Problem::Expression(e) => serde_json::json!({
                 "expr": e.source(), "variables": e.variables()
@@ -255,6 +256,136 @@ impl ClassifyConfig {
                 serde_json::json!({ "checkpoint": n.checkpoint })
             }
         };
+    }
+
+    pub fn is_network(&self) -> bool {
+        matches!(self.problem, Problem::Network(_))
+    }
+}
+
+/// What `classify` found: the dense analysis, or the matrix-free one.
+pub enum Outcome {
+    Dense(Box<Analysis>),
+    MatrixFree {
+        analysis: Box<MatrixFreeAnalysis>,
+        /// Why Lanczos was used (the fallback note), when not asked for.
+        note: Option<String>,
+    },
+}
+
+/// A validated `classify` request.
+pub struct ClassifyConfig {
+    target: Target,
+    settings: AnalysisSettings,
+    method: Method,
+    note: Option<String>,
+    lanczos: LanczosSettings,
+}
+
+impl ClassifyConfig {
+    pub fn from_args(args: &ClassifyArgs) -> saddlescope::Result<Self> {
+        let tolerances = Tolerances::default()
+            .with_grad(args.tolerances.grad_tol)?
+            .with_eig(args.tolerances.eig_tol)?;
+        let settings = AnalysisSettings::default()
+            .with_tolerances(tolerances)
+            .with_step_length(args.step_length)?;
+        let target = Target::from_flags(
+            &args.source,
+            args.vars.as_deref(),
+            args.at.as_deref(),
+            &args.network,
+            false,
+        )?;
+        let n = target.point.len();
+        let budget = dense_budget(&args.network);
+        let (method, note) = match args.method {
+            Some(MethodArg::Dense) => {
+                if target.is_network() {
+                    check_dense_budget(n, budget)?;
+                }
+                (Method::Dense, None)
+            }
+            Some(MethodArg::Lanczos) => (Method::Lanczos, None),
+            Some(MethodArg::Slq) => {
+                return Err(Error::InvalidInput(
+                    "classify takes --method dense or lanczos; the SLQ density is for \
+                     `saddlescope spectrum --method slq`"
+                        .into(),
+                ));
+            }
+            None if target.is_network() && n > budget => (
+                Method::Lanczos,
+                Some(format!(
+                    "{n} parameters are above the dense budget of {budget} (--max-dense-params): \
+                     the verdict comes from λmin and λmax by Lanczos, not the full spectrum"
+                )),
+            ),
+            None => (Method::Dense, None),
+        };
+        let lanczos = LanczosSettings::default()
+            .with_tol(args.lanczos_tol)?
+            .with_seed(args.network.seed.unwrap_or(0));
+        Ok(ClassifyConfig {
+            target,
+            settings,
+            method,
+            note,
+            lanczos,
+        })
+    }
+
+    /// Runs the analysis, with a progress bar over the Hessian's column
+    /// blocks when it takes more than a second (hidden unless stderr is a
+    /// terminal).
+    pub fn run(&self) -> saddlescope::Result<Outcome> {
+        let (problem, point) = (&self.target.problem, &self.target.point);
+        if self.method == Method::Lanczos {
+            let analysis = analyze_matrix_free(problem, point, &self.settings, &self.lanczos)?;
+            return Ok(Outcome::MatrixFree {
+                analysis: Box::new(analysis),
+                note: self.note.clone(),
+            });
+        }
+        let start = Instant::now();
+        let bar = ProgressBar::hidden();
+        let progress = |done: usize, total: usize| {
+            if bar.is_hidden() && done < total && start.elapsed() > Duration::from_secs(1) {
+                bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+                bar.set_style(
+                    ProgressStyle::with_template(
+                        "Hessian {bar:40} {pos}/{len} column blocks, {eta} left",
+                    )
+                    .expect("a valid template"),
+                );
+            }
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        };
+        let result = analyze_with_progress(problem, point, &self.settings, &progress);
+        bar.finish_and_clear();
+        result.map(|a| Outcome::Dense(Box::new(a)))
+    }
+
+    pub fn describe(&self) -> String {
+        self.target.describe()
+    }
+
+    /// The analysis's JSON report, plus what was analysed.
+    pub fn json(&self, outcome: &Outcome) -> Value {
+        let mut json = match outcome {
+            Outcome::Dense(a) => {
+                let mut j = a.to_json();
+                j["method"] = "dense".into();
+                j
+            }
+            Outcome::MatrixFree { analysis, note } => {
+                let mut j = analysis.to_json();
+                j["note"] = serde_json::json!(note);
+                j
+            }
+        };
+        self.target.annotate(&mut json);
         json
     }
 }
@@ -278,20 +409,6 @@ fn network_problem(
     })?;
     let arch = args.arch.as_deref().map(Architecture::parse).transpose()?;
     let network = Network::read(path, arch.as_ref())?;
-    let n = network.params().len();
-    let max_dense = args.max_dense_params.unwrap_or(12_000);
-    if n > max_dense {
-        let gb = |p: usize| 16.0 * (p as f64).powi(2) / 1e9;
-        return Err(Error::InvalidInput(format!(
-            "refusing a dense Hessian of {n} parameters: it and its eigenvectors need {:.1} GB, \
-             above the budget of --max-dense-params {} ({:.1} GB). Raise --max-dense-params \
-             if the machine has the memory; beyond that a matrix-free spectrum (Lanczos) is \
-             needed, which saddlescope does not have yet",
-            gb(n),
-            max_dense,
-            gb(max_dense)
-        )));
-    }
     let mut options = CsvOptions::default();
     if let Some(t) = &args.target {
         options = options.with_target(t.clone());

@@ -4,6 +4,7 @@
 mod args;
 mod config;
 mod render;
+mod spectrum;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -21,12 +22,32 @@ pub fn run() -> Result<ExitCode> {
     match cli.command {
         Command::Classify(args) => {
             let config = config::ClassifyConfig::from_args(&args)?;
-            let analysis = config.run()?;
+            let outcome = config.run()?;
             if args.json {
-                serde_json::to_writer_pretty(&mut out, &config.json(&analysis))?;
+                serde_json::to_writer_pretty(&mut out, &config.json(&outcome))?;
                 writeln!(out)?;
             } else {
-                render::classification(&mut out, &config.describe(), &analysis)?;
+                match &outcome {
+                    config::Outcome::Dense(a) => {
+                        render::classification(&mut out, &config.describe(), a)?
+                    }
+                    config::Outcome::MatrixFree { analysis, note } => render::matrix_free(
+                        &mut out,
+                        &config.describe(),
+                        analysis,
+                        note.as_deref(),
+                    )?,
+                }
+            }
+        }
+        Command::Spectrum(args) => {
+            let config = spectrum::SpectrumConfig::from_args(&args)?;
+            let report = config.run()?;
+            if args.json {
+                serde_json::to_writer_pretty(&mut out, &config.json(&report))?;
+                writeln!(out)?;
+            } else {
+                config.render(&mut out, &report)?;
             }
         }
         Command::Functions(args) => {

@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use saddlescope::Analysis;
+use saddlescope::{Analysis, MatrixFreeAnalysis};
 use serde_json::Value;
 
 use super::config::FunctionRow;
@@ -151,6 +151,86 @@ pub fn classification(out: &mut impl Write, title: &str, a: &Analysis) -> io::Re
             num(t.gradient_s),
             num(t.hessian_s),
             num(t.eigen_s),
+            num(t.total_s)
+        ),
+    )?;
+    Ok(())
+}
+
+/// The `classify` table when the verdict came from Lanczos.
+pub fn matrix_free(
+    out: &mut impl Write,
+    title: &str,
+    a: &MatrixFreeAnalysis,
+    note: Option<&str>,
+) -> io::Result<()> {
+    let c = &a.classification;
+    let tol = &c.tolerances;
+    writeln!(out, "{title}")?;
+    if let Some(note) = note {
+        writeln!(out, "note: {note}")?;
+    }
+    writeln!(out)?;
+    let row = |out: &mut dyn Write, k: &str, v: String| writeln!(out, "  {k:<18} {v}");
+    row(out, "verdict", c.verdict.to_string().to_uppercase())?;
+    row(out, "", c.explanation())?;
+    row(
+        out,
+        "method",
+        "lanczos: λmin and λmax over Hessian-vector products".into(),
+    )?;
+    row(out, "f", num(a.value))?;
+    row(
+        out,
+        "‖∇f‖",
+        format!("{}   (critical when ≤ {:e})", num(c.grad_norm), tol.grad()),
+    )?;
+    row(out, "parameters", a.point.len().to_string())?;
+    let low = &a.extremes.smallest[0];
+    let high = &a.extremes.largest[a.extremes.largest.len() - 1];
+    row(
+        out,
+        "λmin / λmax",
+        format!(
+            "{} / {}   (residuals {:.1e} / {:.1e}; zero when |λ| ≤ {:e}·max|λ|)",
+            num(low.value),
+            num(high.value),
+            low.residual,
+            high.residual,
+            tol.eig()
+        ),
+    )?;
+    row(out, "curvature", c.curvature.to_string().replace('_', " "))?;
+    row(
+        out,
+        "condition number",
+        c.condition_number.map_or(
+            "— (needs the smallest |λ|, inside the spectrum: use --method dense)".into(),
+            num,
+        ),
+    )?;
+    if let Some(check) = &a.escape_check {
+        row(
+            out,
+            "escape step",
+            format!(
+                "α = {} along λmin's eigenvector: predicted Δf = {}, actual Δf = {}",
+                num(check.step_length),
+                num(check.predicted_change),
+                num(check.actual_change),
+            ),
+        )?;
+    }
+    let t = &a.timings;
+    row(
+        out,
+        "time",
+        format!(
+            "gradient {} s · Lanczos {} s ({} HVPs, {} ms each) · total {} s",
+            num(t.gradient_s),
+            num(t.lanczos_s),
+            a.extremes.hvp_count,
+            num(t.hvp_mean_s * 1e3),
             num(t.total_s)
         ),
     )?;

@@ -245,7 +245,7 @@ pub fn analyze_with_progress<F: TwiceDifferentiable + ?Sized>(
     })
 }
 
-fn check_escape<F: TwiceDifferentiable + ?Sized>(
+pub(super) fn check_escape<F: TwiceDifferentiable + ?Sized>(
     f: &F,
     x: &[f64],
     (f0, g): (f64, &DVector<f64>),

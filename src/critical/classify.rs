@@ -235,7 +235,7 @@ impl Curvature {
     }
 
     /// The name in plain words, for sentences.
-    fn words(self) -> &'static str {
+    pub(crate) fn words(self) -> &'static str {
         match self {
             Curvature::PositiveDefinite => "positive definite",
             Curvature::NegativeDefinite => "negative definite",
@@ -546,7 +546,7 @@ fn norm2(v: &DVector<f64>) -> f64 {
 }
 
 /// A number in at most three significant digits: `0.3`, `12.5`, `3.1e-12`.
-fn short(x: f64) -> String {
+pub(super) fn short(x: f64) -> String {
     if x == 0.0 || !x.is_finite() {
         return format!("{x}");
     }

@@ -197,8 +197,10 @@ impl SlqSettings {
         self.points = points;
         Ok(self)
     }
-    /// Nodes within ±zero_tol·max|θ| of zero count as zero in the index
-    /// and minimum-ratio estimates.
+    /// For [`Density::from_eigenvalues`] (exact eigenvalues): those within
+    /// ±zero_tol·max|λ| count as zero in the shares (default 1e-9, as
+    /// [`Tolerances`](crate::Tolerances)). SLQ's nodes are resolved only to
+    /// about σ, so [`slq`] counts nodes within ±σ as near zero instead.
     ///
     /// # Errors
     ///
@@ -243,10 +245,18 @@ pub struct Density {
     pub weights: Vec<Vec<f64>>,
     /// Hutchinson's trace from the same probes: n·(first Lanczos coefficient).
     pub trace: TraceEstimate,
-    /// The estimated fraction of negative eigenvalues (index / n).
+    /// The estimated fraction of eigenvalues below −`zero_band` (a lower
+    /// estimate of the index / n).
     pub negative_fraction: f64,
-    /// The estimated fraction of positive eigenvalues (the minimum ratio).
+    /// The estimated fraction within ±`zero_band` of zero, whose signs the
+    /// quadrature does not resolve.
+    pub near_zero_fraction: f64,
+    /// The estimated fraction above `zero_band` (a lower estimate of the
+    /// minimum ratio).
     pub positive_fraction: f64,
+    /// Half-width of the band around zero: σ for SLQ, the zero tolerance
+    /// times max|λ| for exact eigenvalues.
+    pub zero_band: f64,
     /// Operator applications.
     pub hvp_count: usize,
 }
@@ -300,6 +310,7 @@ fn trapezoid(x: &[f64], y: &[f64]) -> f64 {
 /// let d = slq(&a, &SlqSettings::default().with_probes(5).unwrap()).unwrap();
 /// assert!((d.integral() - 1.0).abs() < 1e-6);
 /// assert!((d.negative_fraction - 0.5).abs() < 0.15);
+/// assert!(d.near_zero_fraction < 1e-12);
 /// ```
 pub fn slq<A: LinearOperator + ?Sized>(op: &A, settings: &SlqSettings) -> Result<Density> {
     let n = op.dim();
@@ -339,6 +350,69 @@ pub fn slq<A: LinearOperator + ?Sized>(op: &A, settings: &SlqSettings) -> Result
         traces.push(tr);
         hvp_count += h;
     }
+    broaden(
+        nodes,
+        weights,
+        TraceEstimate::from_samples(&traces),
+        hvp_count,
+        settings,
+        None,
+    )
+}
+
+impl Density {
+    /// The density of known eigenvalues, broadened as [`slq`] broadens its
+    /// nodes (one node of weight 1/n per eigenvalue; the trace is exact).
+    ///
+    /// # Errors
+    ///
+    /// No eigenvalues, a non-finite one, or a grid too fine for σ.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use saddlescope::{Density, SlqSettings};
+    /// let d = Density::from_eigenvalues(&[-1.0, 1.0, 2.0], &SlqSettings::default()).unwrap();
+    /// assert_eq!(d.trace.estimate, 2.0);
+    /// assert!((d.negative_fraction - 1.0 / 3.0).abs() < 1e-15);
+    /// assert!((d.integral() - 1.0).abs() < 1e-9);
+    /// ```
+    pub fn from_eigenvalues(eigenvalues: &[f64], settings: &SlqSettings) -> Result<Density> {
+        if eigenvalues.is_empty() {
+            return Err(Error::InvalidInput("no eigenvalues to broaden".into()));
+        }
+        if let Some(bad) = eigenvalues.iter().find(|x| !x.is_finite()) {
+            return Err(Error::NonFinite {
+                what: "an eigenvalue".into(),
+                detail: format!("{bad}"),
+            });
+        }
+        let n = eigenvalues.len();
+        let trace = TraceEstimate {
+            estimate: eigenvalues.iter().sum(),
+            stderr: 0.0,
+            probes: 0,
+        };
+        broaden(
+            vec![eigenvalues.to_vec()],
+            vec![vec![1.0 / n as f64; n]],
+            trace,
+            0,
+            settings,
+            Some(settings.zero_tol * eigenvalues.iter().fold(0.0f64, |m, x| m.max(x.abs()))),
+        )
+    }
+}
+
+/// The Gaussian-broadened density of quadrature nodes and weights.
+fn broaden(
+    nodes: Vec<Vec<f64>>,
+    weights: Vec<Vec<f64>>,
+    trace: TraceEstimate,
+    hvp_count: usize,
+    settings: &SlqSettings,
+    zero_band: Option<f64>,
+) -> Result<Density> {
     let lo = nodes
         .iter()
         .flatten()
@@ -390,7 +464,7 @@ pub fn slq<A: LinearOperator + ?Sized>(op: &A, settings: &SlqSettings) -> Result
             s * norm
         })
         .collect();
-    let zero = settings.zero_tol * scale;
+    let zero = zero_band.unwrap_or(sigma);
     let fraction = |keep: &dyn Fn(f64) -> bool| {
         nodes
             .iter()
@@ -407,15 +481,18 @@ pub fn slq<A: LinearOperator + ?Sized>(op: &A, settings: &SlqSettings) -> Result
     };
     let negative_fraction = fraction(&|t| t < -zero);
     let positive_fraction = fraction(&|t| t > zero);
+    let near_zero_fraction = fraction(&|t| t.abs() <= zero);
     Ok(Density {
         grid,
         values,
         sigma,
         nodes,
         weights,
-        trace: TraceEstimate::from_samples(&traces),
+        trace,
         negative_fraction,
+        near_zero_fraction,
         positive_fraction,
+        zero_band: zero,
         hvp_count,
     })
 }
