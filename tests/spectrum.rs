@@ -298,13 +298,20 @@ fn slq_density_integrates_to_one_with_the_right_mean() {
         d.mean(),
         d.trace.stderr / n
     );
-    // 60 of 400 eigenvalues are negative.
-    assert!(
-        (d.negative_fraction - 0.15).abs() < 0.06,
-        "{}",
-        d.negative_fraction
-    );
-    assert!((d.positive_fraction - 0.85).abs() < 0.06);
+    // The shares against the exact ones, with the same band around zero.
+    let share = |keep: &dyn Fn(f64) -> bool| values.iter().filter(|l| keep(**l)).count() as f64 / n;
+    let band = d.zero_band;
+    assert_eq!(band, d.sigma);
+    for (got, want) in [
+        (d.negative_fraction, share(&|l| l < -band)),
+        (d.near_zero_fraction, share(&|l| l.abs() <= band)),
+        (d.positive_fraction, share(&|l| l > band)),
+    ] {
+        assert!(
+            (got - want).abs() < 0.06,
+            "share {got} against the exact {want}"
+        );
+    }
     assert_eq!(d.hvp_count, 20 * 40);
     let same = slq(
         &a,
@@ -317,6 +324,49 @@ fn slq_density_integrates_to_one_with_the_right_mean() {
     )
     .unwrap();
     assert_eq!(d, same);
+}
+
+/// Regression (#4): when the Krylov space becomes invariant (few distinct
+/// eigenvalues), rounding noise must not be normalised into the basis —
+/// it once produced a node at −11 for a spectrum in [−1, 2].
+#[test]
+fn invariant_krylov_spaces_break_down_cleanly() {
+    let a = conjugated(
+        &(0..200)
+            .map(|i| if i < 100 { -1.0 } else { 2.0 })
+            .collect::<Vec<_>>(),
+        31,
+    );
+    let d = slq(&a, &SlqSettings::default().with_probes(3).unwrap()).unwrap();
+    for (nodes, weights) in d.nodes.iter().zip(&d.weights) {
+        for (t, w) in nodes.iter().zip(weights) {
+            assert!(
+                (-1.0 - 1e-9..=2.0 + 1e-9).contains(t) || *w < 1e-20,
+                "node {t} of weight {w} outside the spectrum"
+            );
+        }
+    }
+    assert!((d.negative_fraction - 0.5).abs() < 0.15);
+    // Each eigenvalue has multiplicity 100: a block of 3 finds 3 copies.
+    let settings = LanczosSettings::default()
+        .with_k(3)
+        .unwrap()
+        .with_block(3)
+        .unwrap()
+        .with_tol(1e-10)
+        .unwrap();
+    let found = lanczos(&a, &settings).unwrap();
+    assert!(found.converged);
+    assert!(
+        found.smallest.iter().all(|p| (p.value + 1.0).abs() < 1e-9),
+        "{:?}",
+        found
+            .smallest
+            .iter()
+            .map(|p| (p.value, p.residual))
+            .collect::<Vec<_>>()
+    );
+    assert!(found.largest.iter().all(|p| (p.value - 2.0).abs() < 1e-9));
 }
 
 fn fixture(name: &str) -> (NetworkObjective, Value, Network, Dataset, Loss) {

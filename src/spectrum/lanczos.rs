@@ -424,7 +424,8 @@ impl Krylov {
         let mut block: Vec<f64> = (0..b * self.n).map(|_| self.rng.normal()).collect();
         self.active = 0;
         self.width = 0;
-        self.orthonormalise_into(&mut block, b);
+        let reference: Vec<f64> = block.chunks_exact(self.n).map(norm).collect();
+        self.orthonormalise_into(&mut block, b, &reference);
     }
 
     /// Starts from a given unit vector (stochastic Lanczos quadrature).
@@ -460,6 +461,7 @@ impl Krylov {
         // Gram–Schmidt pass usually suffices (a second one runs when it
         // removed more than 1 − 1/√2 of the norm: Daniel et al. 1976).
         let mut coef = DMatrix::zeros(c + w, w);
+        let reference: Vec<f64> = aq.chunks_exact(n).map(norm).collect();
         for p in 0..w {
             let x = &mut aq[p * n..(p + 1) * n];
             for i in 0..c {
@@ -474,7 +476,7 @@ impl Krylov {
                 axpy(x, -a, self.col(c + q));
                 coef[(c + q, p)] += a;
             }
-            for _pass in 0..2 {
+            for _pass in 0..3 {
                 let before = norm(x);
                 let h = self.gram_schmidt(x, 0, c + w);
                 for (i, hi) in h.into_iter().enumerate() {
@@ -497,7 +499,7 @@ impl Krylov {
         }
         self.active = c + w;
         self.width = 0;
-        let r = self.orthonormalise_into(&mut aq, w);
+        let r = self.orthonormalise_into(&mut aq, w, &reference);
         for p in 0..self.width {
             for q in 0..w {
                 let x = r[(p, q)];
@@ -536,7 +538,16 @@ impl Krylov {
     /// (the Krylov space became invariant) is replaced by a random one
     /// orthogonal to everything, with a zero column in R; when the basis
     /// fills the whole space it is dropped instead.
-    fn orthonormalise_into(&mut self, block: &mut [f64], w: usize) -> DMatrix<f64> {
+    ///
+    /// A vector counts as vanished when its norm is below 1e-10 of
+    /// `reference` (the norm of A·q before any projection): rounding noise
+    /// normalised would not be orthogonal to the basis.
+    fn orthonormalise_into(
+        &mut self,
+        block: &mut [f64],
+        w: usize,
+        reference: &[f64],
+    ) -> DMatrix<f64> {
         let n = self.n;
         let mut r = DMatrix::zeros(w, w);
         let base = self.active;
@@ -556,7 +567,7 @@ impl Krylov {
                 *hi += extra;
             }
             let after = norm(&y);
-            let (mut y, nrm, coupled) = if after > 1e-12 * before && after > 0.0 {
+            let (mut y, nrm, coupled) = if after > 1e-10 * reference[p].max(before) && after > 0.0 {
                 (y, after, true)
             } else {
                 // Invariant subspace: continue with a fresh random direction.
