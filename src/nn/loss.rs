@@ -127,6 +127,20 @@ impl Targets {
         }
     }
 
+    /// The given rows, in order.
+    pub fn select(&self, rows: &[usize]) -> Targets {
+        match self {
+            Targets::Classes(c) => Targets::Classes(rows.iter().map(|&r| c[r]).collect()),
+            Targets::Dense { cols, values } => Targets::Dense {
+                cols: *cols,
+                values: rows
+                    .iter()
+                    .flat_map(|&r| values[r * cols..(r + 1) * cols].iter().copied())
+                    .collect(),
+            },
+        }
+    }
+
     /// Rows `start..end`.
     pub fn rows_range(&self, start: usize, end: usize) -> Targets {
         match self {

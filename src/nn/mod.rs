@@ -24,5 +24,8 @@ mod spec;
 
 pub use layers::BatchNormMode;
 pub use loss::Loss;
-pub use network::{META_ARCH, META_DATA, META_LOSS, Network, NetworkObjective, NetworkOptions};
+pub use network::{
+    BatchGradient, BatchNormStats, META_ARCH, META_DATA, META_LOSS, Network, NetworkObjective,
+    NetworkOptions,
+};
 pub use spec::{Architecture, BufferSpec, Layer, ParameterSpec};

@@ -212,6 +212,174 @@ impl Network {
     }
 }
 
+/// A mini-batch's loss and gradient ([`NetworkObjective::batch_gradient`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchGradient {
+    /// The mean loss over the batch (plus the l2 term).
+    pub loss: f64,
+    /// Its gradient.
+    pub gradient: Vec<f64>,
+    /// Each BatchNorm layer's batch statistics, in layer order.
+    pub batch_norm: Vec<BatchNormStats>,
+}
+
+/// A BatchNorm layer's statistics over a batch: what PyTorch folds into the
+/// running buffers during training.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BatchNormStats {
+    /// The layer's index in the Sequential.
+    pub layer: usize,
+    /// The mean of each feature.
+    pub mean: Vec<f64>,
+    /// The unbiased variance of each feature (n − 1 in the denominator; the
+    /// biased one for a batch of one row, as there is no other).
+    pub var: Vec<f64>,
+}
+
+impl BatchNormStats {
+    fn of(layer: usize, x: &DualMat) -> BatchNormStats {
+        let (rows, cols) = (x.rows, x.cols);
+        let mut mean = vec![0.0; cols];
+        for r in 0..rows {
+            for (m, v) in mean.iter_mut().zip(&x.re[r * cols..(r + 1) * cols]) {
+                *m += v;
+            }
+        }
+        mean.iter_mut().for_each(|m| *m /= rows as f64);
+        let mut var = vec![0.0; cols];
+        for r in 0..rows {
+            for ((s, v), m) in var
+                .iter_mut()
+                .zip(&x.re[r * cols..(r + 1) * cols])
+                .zip(&mean)
+            {
+                *s += (v - m) * (v - m);
+            }
+        }
+        let denom = if rows > 1 { rows - 1 } else { 1 } as f64;
+        var.iter_mut().for_each(|s| *s /= denom);
+        BatchNormStats { layer, mean, var }
+    }
+}
+
+/// Rows whose prediction is right: argmax of the logits against the class
+/// (or the one-hot target), or the logit's sign against a 0/1 label.
+fn correct(loss: Loss, z: &DualMat, targets: &Targets) -> usize {
+    let cols = z.cols;
+    let argmax = |row: &[f64]| {
+        row.iter()
+            .enumerate()
+            .fold((0, f64::NEG_INFINITY), |(bi, bv), (i, &v)| {
+                if v > bv { (i, v) } else { (bi, bv) }
+            })
+            .0
+    };
+    (0..z.rows)
+        .filter(|&r| {
+            let row = &z.re[r * cols..(r + 1) * cols];
+            match (loss, targets) {
+                (_, Targets::Classes(c)) => argmax(row) == c[r],
+                (Loss::Bce, Targets::Dense { values, .. }) => (row[0] > 0.0) == (values[r] > 0.5),
+                (_, Targets::Dense { values, cols: t }) => {
+                    argmax(row) == argmax(&values[r * t..(r + 1) * t])
+                }
+            }
+        })
+        .count()
+}
+
+impl Network {
+    /// A freshly initialised network, as PyTorch initialises its layers:
+    /// Linear weights and biases uniform in ±1/√fan_in (`kaiming_uniform_`
+    /// with a = √5), norm layers' weights 1 and biases 0, running means 0,
+    /// variances 1 — drawn from saddlescope's seeded generator (not
+    /// PyTorch's, so the numbers differ from `torch.manual_seed`).
+    ///
+    /// # Errors
+    ///
+    /// None in practice; the tensors are built to the architecture's shapes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use saddlescope::{Architecture, Network};
+    /// let arch = Architecture::parse("linear(4,8),tanh,linear(8,3)").unwrap();
+    /// let net = Network::init(&arch, 7).unwrap();
+    /// assert_eq!(net.params().len(), 67);
+    /// assert!(net.params().iter().all(|p| p.abs() <= 0.5)); // 1/√4
+    /// assert_eq!(net.params(), Network::init(&arch, 7).unwrap().params());
+    /// ```
+    pub fn init(arch: &Architecture, seed: u64) -> Result<Network> {
+        let mut rng = crate::data::Rng::new(seed);
+        let mut checkpoint = Checkpoint::new();
+        for p in arch.parameters() {
+            let numel: usize = p.shape.iter().product();
+            let data = match arch.layers()[p.layer] {
+                Layer::Linear { inputs, .. } => {
+                    let bound = 1.0 / (inputs as f64).sqrt();
+                    (0..numel).map(|_| rng.uniform_in(-bound, bound)).collect()
+                }
+                _ if p.name.ends_with(".weight") => vec![1.0; numel],
+                _ => vec![0.0; numel],
+            };
+            checkpoint.insert(p.name.clone(), Tensor::new(p.shape.clone(), data)?);
+        }
+        for b in arch.buffers() {
+            let numel: usize = b.shape.iter().product();
+            let tensor = if b.integer {
+                Tensor::from_integers(b.shape.clone(), &vec![0; numel])?
+            } else if b.name.ends_with("running_var") {
+                Tensor::new(b.shape.clone(), vec![1.0; numel])?
+            } else {
+                Tensor::new(b.shape.clone(), vec![0.0; numel])?
+            };
+            checkpoint.insert(b.name.clone(), tensor);
+        }
+        Network::from_checkpoint(checkpoint, arch.clone())
+    }
+
+    /// Folds a training step's BatchNorm statistics into the running
+    /// buffers as PyTorch does: running ← (1 − m)·running + m·batch (the
+    /// variance unbiased), `num_batches_tracked` += 1.
+    ///
+    /// # Errors
+    ///
+    /// Statistics for a layer that is not a BatchNorm of that width.
+    pub fn update_batch_norm(&mut self, stats: &[BatchNormStats], momentum: f64) -> Result<()> {
+        for s in stats {
+            for (what, batch) in [("running_mean", &s.mean), ("running_var", &s.var)] {
+                let name = format!("{}.{what}", s.layer);
+                let mut t =
+                    self.checkpoint
+                        .get(&name)
+                        .cloned()
+                        .ok_or_else(|| Error::Checkpoint {
+                            path: self.checkpoint.source_name().into(),
+                            message: format!("missing buffer `{name}`"),
+                        })?;
+                if t.data.len() != batch.len() {
+                    return Err(Error::DimensionMismatch {
+                        what: format!("batch statistics for `{name}`"),
+                        expected: format!("{} values", t.data.len()),
+                        found: format!("{}", batch.len()),
+                    });
+                }
+                for (r, b) in t.data.iter_mut().zip(batch) {
+                    *r = (1.0 - momentum) * *r + momentum * b;
+                }
+                self.checkpoint.insert(name, t);
+            }
+            let name = format!("{}.num_batches_tracked", s.layer);
+            if let Some(t) = self.checkpoint.get(&name).cloned() {
+                let n = t.data.first().copied().unwrap_or(0.0) as i64 + 1;
+                self.checkpoint
+                    .insert(name, Tensor::from_integers(t.shape, &[n])?);
+            }
+        }
+        Ok(())
+    }
+}
+
 /// An architecture spec read off a state dict's tensor names and shapes:
 /// `i.weight` [out, in] is a Linear, a 1-D weight with running statistics a
 /// BatchNorm and without them a LayerNorm, and an index without tensors an
@@ -277,6 +445,9 @@ pub struct NetworkObjective {
     /// (inputs, targets) per chunk of rows; one chunk when BatchNorm uses
     /// batch statistics.
     chunks: Vec<(DualMat, Targets)>,
+    /// All rows again, for mini-batches drawn from anywhere.
+    inputs: DualMat,
+    targets: Targets,
     rows: usize,
     loss: Loss,
     options: NetworkOptions,
@@ -349,6 +520,8 @@ impl NetworkObjective {
             slots: network.slots()?,
             arch,
             chunks,
+            inputs,
+            targets,
             rows,
             loss,
             options,
@@ -420,6 +593,127 @@ impl NetworkObjective {
         finish_hessian(value, gradient, h, theta)
     }
 
+    /// The mean loss over the rows `rows` (a mini-batch) and its gradient:
+    /// one sequential forward and backward pass, BatchNorm normalising as
+    /// [`NetworkOptions::batch_norm`] says (in `Train` mode with the batch's
+    /// own statistics, which come back for the running buffers).
+    ///
+    /// # Errors
+    ///
+    /// Parameters of the wrong length or not finite, no rows or a row out
+    /// of range, a non-finite loss or gradient.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use saddlescope::*;
+    /// let shared = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared");
+    /// let arch = Architecture::parse("linear(4,8),tanh,linear(8,3)").unwrap();
+    /// let net = Network::read(format!("{shared}/fixtures/mlp/iris_4-8-3_tanh.safetensors"), Some(&arch)).unwrap();
+    /// let data = Dataset::from_csv(format!("{shared}/data/iris.csv"), &CsvOptions::default()).unwrap();
+    /// let f = NetworkObjective::new(&net, &data, Loss::CrossEntropy, NetworkOptions::default()).unwrap();
+    /// let theta = f.params().as_slice();
+    /// let all: Vec<usize> = (0..150).collect();
+    /// let b = f.batch_gradient(theta, &all).unwrap();
+    /// let (loss, g) = f.gradient(theta).unwrap();
+    /// assert!((b.loss - loss).abs() < 1e-14);
+    /// assert!(b.gradient.iter().zip(g.iter()).all(|(a, b)| (a - b).abs() < 1e-14));
+    /// ```
+    pub fn batch_gradient(&self, theta: &[f64], rows: &[usize]) -> Result<BatchGradient> {
+        self.check(theta)?;
+        self.check_rows(rows)?;
+        let x = self.gather(rows);
+        let targets = self.targets.select(rows);
+        let plain = DualMat::constant(1, theta.len(), 0, theta.to_vec());
+        let mut stats = Vec::new();
+        let (value, grad) = self.sweep_chunk(&plain, &x, &targets, rows.len(), Some(&mut stats));
+        let (value, grad) = self.reduce(&plain, vec![(value, grad)]);
+        check_finite("the mini-batch loss", &value.re, theta)?;
+        check_finite("the mini-batch gradient", &grad.re, theta)?;
+        Ok(BatchGradient {
+            loss: value.re[0],
+            gradient: grad.re,
+            batch_norm: stats,
+        })
+    }
+
+    /// The mean loss over all rows and, for classification, the accuracy
+    /// (the share of rows whose largest logit is the label; for bce, whose
+    /// logit has the label's sign). `None` for regression.
+    ///
+    /// # Errors
+    ///
+    /// Parameters of the wrong length or not finite, a non-finite loss.
+    pub fn loss_and_accuracy(&self, theta: &[f64]) -> Result<(f64, Option<f64>)> {
+        self.check(theta)?;
+        let plain = DualMat::constant(1, theta.len(), 0, theta.to_vec());
+        let parts: Vec<(f64, usize)> = self
+            .chunks
+            .par_iter()
+            .map(|(x, t)| {
+                let z = self.forward_chunk(&plain, x);
+                let (value, _) = loss_and_gradient(self.loss, &z, t, self.rows);
+                (value.re[0], correct(self.loss, &z, t))
+            })
+            .collect();
+        let mut loss = 0.0;
+        let mut right = 0;
+        for (l, c) in parts {
+            loss += l;
+            right += c;
+        }
+        if self.options.l2 > 0.0 {
+            loss += 0.5 * self.options.l2 * theta.iter().map(|t| t * t).sum::<f64>();
+        }
+        check_finite("the loss", &[loss], theta)?;
+        let classifies = match (&self.targets, self.loss) {
+            (Targets::Classes(_), _) | (_, Loss::Bce) => true,
+            (Targets::Dense { cols, .. }, Loss::Mse) => *cols > 1,
+            _ => false,
+        };
+        Ok((loss, classifies.then(|| right as f64 / self.rows as f64)))
+    }
+
+    fn forward_chunk(&self, theta: &DualMat, x: &DualMat) -> DualMat {
+        let mut current = x.clone();
+        for (i, layer) in self.arch.layers().iter().enumerate() {
+            current = layers::forward(
+                layer,
+                &self.slots[i],
+                theta,
+                &current,
+                self.options.batch_norm,
+            )
+            .0;
+        }
+        current
+    }
+
+    fn check_rows(&self, rows: &[usize]) -> Result<()> {
+        if rows.is_empty() {
+            return Err(Error::InvalidInput(
+                "a mini-batch needs at least one row".into(),
+            ));
+        }
+        if let Some(&bad) = rows.iter().find(|&&r| r >= self.rows) {
+            return Err(Error::DimensionMismatch {
+                what: "mini-batch row".into(),
+                expected: format!("an index below {}", self.rows),
+                found: format!("{bad}"),
+            });
+        }
+        Ok(())
+    }
+
+    fn gather(&self, rows: &[usize]) -> DualMat {
+        let cols = self.inputs.cols;
+        let mut re = Vec::with_capacity(rows.len() * cols);
+        for &r in rows {
+            re.extend_from_slice(&self.inputs.re[r * cols..(r + 1) * cols]);
+        }
+        DualMat::constant(rows.len(), cols, 0, re)
+    }
+
     fn check(&self, theta: &[f64]) -> Result<()> {
         if theta.len() != self.arch.n_params() {
             return Err(Error::DimensionMismatch {
@@ -436,7 +730,7 @@ impl NetworkObjective {
         let parts: Vec<(DualMat, DualMat)> = self
             .chunks
             .par_iter()
-            .map(|(x, t)| self.sweep_chunk(theta, x, t))
+            .map(|(x, t)| self.sweep_chunk(theta, x, t, self.rows, None))
             .collect();
         self.reduce(theta, parts)
     }
@@ -447,7 +741,7 @@ impl NetworkObjective {
         let parts = self
             .chunks
             .iter()
-            .map(|(x, t)| self.sweep_chunk(theta, x, t))
+            .map(|(x, t)| self.sweep_chunk(theta, x, t, self.rows, None))
             .collect();
         self.reduce(theta, parts)
     }
@@ -467,21 +761,32 @@ impl NetworkObjective {
         (value, grad)
     }
 
-    /// Forward and backward over one chunk of rows: the loss (1×1) and the
-    /// gradient (a row of n).
-    fn sweep_chunk(&self, theta: &DualMat, x: &DualMat, targets: &Targets) -> (DualMat, DualMat) {
+    /// Forward and backward over one chunk of rows: the loss summed over the
+    /// chunk and divided by `total_rows` (1×1), and the gradient (a row of
+    /// n). With `stats`, BatchNorm layers report their batch statistics.
+    fn sweep_chunk(
+        &self,
+        theta: &DualMat,
+        x: &DualMat,
+        targets: &Targets,
+        total_rows: usize,
+        mut stats: Option<&mut Vec<BatchNormStats>>,
+    ) -> (DualMat, DualMat) {
         let layers = self.arch.layers();
         let bn = self.options.batch_norm;
         let mut outputs: Vec<DualMat> = Vec::with_capacity(layers.len());
         let mut caches: Vec<Cache> = Vec::with_capacity(layers.len());
         for (i, layer) in layers.iter().enumerate() {
             let input = if i == 0 { x } else { &outputs[i - 1] };
+            if let (Some(stats), Layer::BatchNorm { .. }) = (stats.as_deref_mut(), layer) {
+                stats.push(BatchNormStats::of(i, input));
+            }
             let (y, cache) = layers::forward(layer, &self.slots[i], theta, input, bn);
             outputs.push(y);
             caches.push(cache);
         }
         let z = outputs.last().expect("an architecture has layers");
-        let (value, mut d) = loss_and_gradient(self.loss, z, targets, self.rows);
+        let (value, mut d) = loss_and_gradient(self.loss, z, targets, total_rows);
         let mut grad = DualMat::zeros(1, theta.cols, theta.k);
         for i in (0..layers.len()).rev() {
             let input = if i == 0 { x } else { &outputs[i - 1] };
