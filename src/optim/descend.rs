@@ -160,8 +160,9 @@ pub enum StopReason {
     GradTol,
     /// An iteration changed f by less than `cost_tol`.
     CostTol,
-    /// The solver's own test (Newton-CG: f did not change).
-    Converged,
+    /// The solver's own convergence test (argmin's; none of the solvers
+    /// here uses one beyond the criteria above, but a wrapped solver may).
+    SolverConverged,
 }
 
 /// The outcome of [`descend`] or [`solve`](crate::solve).

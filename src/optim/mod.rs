@@ -35,6 +35,7 @@
 
 mod adaptive;
 mod descend;
+mod newton_cg;
 mod optimizer;
 mod schedule;
 mod sgd;

@@ -9,7 +9,8 @@
 //! point and answers each product with one
 //! [`TwiceDifferentiable::hvp`] (forward-over-reverse), remembering the
 //! last product because Steihaug's CG asks for the same d·H·d and H·d
-//! in turn.
+//! in turn. Newton-CG is our own argmin `Solver` (see `newton_cg` for why
+//! not argmin's `NewtonCG`); the others are argmin's.
 
 use std::cell::{Cell, RefCell};
 use std::fmt;
@@ -24,12 +25,12 @@ use argmin::solver::conjugategradient::beta::{
     FletcherReeves, HestenesStiefel, PolakRibiere, PolakRibierePlus,
 };
 use argmin::solver::linesearch::MoreThuenteLineSearch;
-use argmin::solver::newton::NewtonCG;
 use argmin::solver::quasinewton::{BFGS, LBFGS};
 use argmin::solver::trustregion::{Steihaug, TrustRegion};
 use argmin_math::ArgminDot;
 
 use super::descend::{Descent, StopReason, Trajectory};
+use super::newton_cg::NewtonCg;
 use super::spec::{Args, Call, num, parse_call, require};
 use crate::{Error, Result, TwiceDifferentiable};
 
@@ -106,7 +107,7 @@ impl CgBeta {
 /// | `lbfgs` | `LBFGS` + More–Thuente line search (Nocedal 1980) | `m=10` (history) |
 /// | `bfgs` | `BFGS` + More–Thuente, H₀ = I | — |
 /// | `cg` | `NonlinearConjugateGradient` + More–Thuente (c₁=1e-4, c₂=0.1) | `beta=polak_ribiere` (or `fletcher_reeves`, `polak_ribiere_plus`, `hestenes_stiefel`), `restart_iters=10`, `restart_orthogonality=0.1` |
-/// | `newton_cg` | `NewtonCG` + More–Thuente, Hessian-vector products | `curvature_threshold=0` |
+/// | `newton_cg` | line-search Newton-CG (Nocedal & Wright Alg. 7.1) as an argmin `Solver` + More–Thuente, Hessian-vector products | `curvature_threshold=0` |
 /// | `trust_region` | `TrustRegion` + `Steihaug` CG (Steihaug 1983), Hessian-vector products | `radius=1, max_radius=100, eta=0.125` |
 ///
 /// Every solver also takes `max_iters=1000, grad_tol=1e-10, cost_tol=0`
@@ -558,17 +559,10 @@ pub(crate) fn run<F: TwiceDifferentiable + ?Sized>(
             curvature_threshold,
             ..
         } => {
-            // NewtonCG's own test is |Δf| < tol with tol > 0 required: the
-            // smallest positive tol leaves only "f did not change at all".
-            let tol = if stop.cost_tol > 0.0 {
-                stop.cost_tol
-            } else {
-                f64::MIN_POSITIVE
+            let solver = NewtonCg {
+                linesearch: MoreThuenteLineSearch::new(),
+                curvature_threshold,
             };
-            let solver = NewtonCG::new(MoreThuenteLineSearch::new())
-                .with_curvature_threshold(curvature_threshold)
-                .with_tolerance(tol)
-                .map_err(|e| argmin_failure(name, e))?;
             execute(
                 problem,
                 &shared.iteration,
@@ -761,6 +755,9 @@ impl<F: TwiceDifferentiable + ?Sized> ArgminDot<Vec<f64>, Vec<f64>> for HvpOpera
                 return hw.clone();
             }
         }
+        if v.iter().all(|x| *x == 0.0) {
+            return vec![0.0; v.len()];
+        }
         if self.shared.failure.borrow().is_some() {
             return vec![0.0; v.len()];
         }
@@ -894,7 +891,7 @@ where
         }
         let inner = self.inner.terminate(state);
         if inner.terminated() {
-            self.reason = Some(StopReason::Converged);
+            self.reason = Some(StopReason::SolverConverged);
         }
         inner
     }
