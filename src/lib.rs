@@ -143,6 +143,7 @@ mod error;
 mod expr;
 mod functions;
 mod nn;
+mod optim;
 mod spectrum;
 
 pub use ad::*;
@@ -153,6 +154,7 @@ pub use error::{Error, ParseError, Result};
 pub use expr::*;
 pub use functions::*;
 pub use nn::*;
+pub use optim::*;
 pub use spectrum::*;
 
 /// The README's Rust examples, compiled and run as doctests.
