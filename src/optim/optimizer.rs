@@ -1160,7 +1160,8 @@ impl Optimizer {
     /// ```
     /// use saddlescope::{Optimizer, OptimizerSpec};
     /// let opt = Optimizer::new(&OptimizerSpec::parse("rmsprop(centered=true)").unwrap(), 2).unwrap();
-    /// let keys: Vec<&str> = opt.state().keys().map(String::as_str).collect();
+    /// let state = opt.state();
+    /// let keys: Vec<&str> = state.keys().map(String::as_str).collect();
     /// assert_eq!(keys, ["grad_avg", "lr", "momentum", "momentum_buffer", "square_avg", "step"]);
     /// ```
     pub fn state(&self) -> BTreeMap<String, Vec<f64>> {
