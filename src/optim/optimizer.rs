@@ -1262,7 +1262,7 @@ impl Optimizer {
                 self.dim
             } else {
                 return Err(Error::Unknown {
-                    kind: format!("state entry for `{name}`"),
+                    kind: format!("`{name}` state entry"),
                     name: key.clone(),
                     known: known.join(", "),
                 });
@@ -1490,7 +1490,7 @@ mod tests {
             .to_string();
         assert_eq!(
             e,
-            "unknown key for `adam` `momentum`; known: lr, betas, eps, weight_decay, amsgrad, maximize, decoupled_weight_decay"
+            "unknown `adam` key `momentum`; known: lr, betas, eps, weight_decay, amsgrad, maximize, decoupled_weight_decay"
         );
     }
 
