@@ -29,9 +29,12 @@
 //!   checked as torch's constructors check them; errors name the setting,
 //!   the constraint and the value found.
 //!
-//! `spec` holds the shared `name(key=value,…)` syntax; `sgd` and
-//! `adaptive` the update rules; `optimizer`, `schedule`, `solvers` and
-//! `descend` one concept each.
+//! Files: `spec` is the shared `name(key=value,…)` syntax; `torch_ops`
+//! torch's element-wise arithmetic; `sgd` and `adaptive` the update rules;
+//! `optimizer` the settings and running state; `schedule` the schedules;
+//! `solvers` the argmin side (problem, HVP operator, recorder) and
+//! `newton_cg` the one solver written here (argmin's `NewtonCG` stalls, see
+//! there); `descend` the common driver.
 
 mod adaptive;
 mod descend;

@@ -145,15 +145,25 @@ mod tests {
     }
 
     #[test]
-    fn on_a_positive_definite_system_the_direction_is_newtons() {
+    fn the_direction_meets_the_forcing_term() {
         let h = Matrix(vec![vec![4.0, 1.0], vec![1.0, 3.0]]);
-        let g = [1.0, 2.0];
-        let p = solver().direction(&h, &g);
-        let hp = h.dot(&p);
-        // ‖Hp + g‖ ≤ min(½, √‖g‖)·‖g‖, and in two dimensions CG is exact.
+        for g in [[1.0, 2.0], [1e-4, 2e-4], [-30.0, 7.0]] {
+            let p = solver().direction(&h, &g);
+            let hp = h.dot(&p);
+            let residual = ((hp[0] + g[0]).powi(2) + (hp[1] + g[1]).powi(2)).sqrt();
+            let g_norm = dot(&g, &g).sqrt();
+            assert!(
+                residual <= 0.5f64.min(g_norm.sqrt()) * g_norm,
+                "{g:?}: {p:?}"
+            );
+        }
+        // Near a minimum the forcing term is tight and, in two dimensions,
+        // CG's second step is Newton's exactly.
+        let g = [1e-4, 2e-4];
+        let hp = h.dot(&solver().direction(&h, &g));
         assert!(
-            (hp[0] + 1.0).abs() < 1e-12 && (hp[1] + 2.0).abs() < 1e-12,
-            "{p:?}"
+            (hp[0] + g[0]).abs() < 1e-16 && (hp[1] + g[1]).abs() < 1e-16,
+            "{hp:?}"
         );
     }
 

@@ -1160,7 +1160,8 @@ impl Optimizer {
     /// ```
     /// use saddlescope::{Optimizer, OptimizerSpec};
     /// let opt = Optimizer::new(&OptimizerSpec::parse("rmsprop(centered=true)").unwrap(), 2).unwrap();
-    /// let keys: Vec<&str> = opt.state().keys().map(String::as_str).collect();
+    /// let state = opt.state();
+    /// let keys: Vec<&str> = state.keys().map(String::as_str).collect();
     /// assert_eq!(keys, ["grad_avg", "lr", "momentum", "momentum_buffer", "square_avg", "step"]);
     /// ```
     pub fn state(&self) -> BTreeMap<String, Vec<f64>> {
@@ -1261,7 +1262,7 @@ impl Optimizer {
                 self.dim
             } else {
                 return Err(Error::Unknown {
-                    kind: format!("state entry for `{name}`"),
+                    kind: format!("`{name}` state entry"),
                     name: key.clone(),
                     known: known.join(", "),
                 });
@@ -1489,7 +1490,7 @@ mod tests {
             .to_string();
         assert_eq!(
             e,
-            "unknown key for `adam` `momentum`; known: lr, betas, eps, weight_decay, amsgrad, maximize, decoupled_weight_decay"
+            "unknown `adam` key `momentum`; known: lr, betas, eps, weight_decay, amsgrad, maximize, decoupled_weight_decay"
         );
     }
 

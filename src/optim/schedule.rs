@@ -16,7 +16,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use super::optimizer::Optimizer;
-use super::spec::{Args, Call, Node, Value, flag, list, num, parse_call, require};
+use super::spec::{Args, Call, MAX_COUNT, Node, Value, flag, list, num, parse_call, require};
 use super::torch_ops::pow;
 use crate::{Error, Result};
 
@@ -439,6 +439,15 @@ impl ScheduleSpec {
     /// ```
     pub fn check(&self) -> Result<()> {
         let owner = self.name();
+        for (key, value) in self.counts() {
+            require(
+                value <= MAX_COUNT,
+                owner,
+                key,
+                &format!("{key} ≤ 2^53"),
+                value.to_string(),
+            )?;
+        }
         match self {
             ScheduleSpec::StepLr { step_size, .. } => require(
                 *step_size >= 1,
@@ -573,6 +582,52 @@ impl ScheduleSpec {
                     "increasing milestones",
                     list(milestones),
                 )
+            }
+        }
+    }
+}
+
+impl ScheduleSpec {
+    /// The integer settings (and OneCycleLR's epochs × steps_per_epoch).
+    fn counts(&self) -> Vec<(&'static str, u64)> {
+        match self {
+            ScheduleSpec::StepLr { step_size, .. } => vec![("step_size", *step_size)],
+            ScheduleSpec::MultiStepLr { milestones, .. }
+            | ScheduleSpec::SequentialLr { milestones, .. } => {
+                milestones.iter().map(|m| ("milestones", *m)).collect()
+            }
+            ScheduleSpec::ExponentialLr { .. } => vec![],
+            ScheduleSpec::CosineAnnealingLr { t_max, .. } => vec![("t_max", *t_max)],
+            ScheduleSpec::LinearLr { total_iters, .. }
+            | ScheduleSpec::ConstantLr { total_iters, .. } => {
+                vec![("total_iters", *total_iters)]
+            }
+            ScheduleSpec::OneCycleLr {
+                total_steps,
+                epochs,
+                steps_per_epoch,
+                ..
+            } => {
+                let mut v: Vec<(&'static str, u64)> = [
+                    ("total_steps", total_steps),
+                    ("epochs", epochs),
+                    ("steps_per_epoch", steps_per_epoch),
+                ]
+                .into_iter()
+                .filter_map(|(k, n)| n.map(|n| (k, n)))
+                .collect();
+                if let (None, Some(e), Some(s)) = (total_steps, epochs, steps_per_epoch) {
+                    v.push((
+                        "epochs × steps_per_epoch",
+                        e.checked_mul(*s).unwrap_or(u64::MAX),
+                    ));
+                }
+                v
+            }
+            ScheduleSpec::ReduceLrOnPlateau {
+                patience, cooldown, ..
+            } => {
+                vec![("patience", *patience), ("cooldown", *cooldown)]
             }
         }
     }
@@ -933,8 +988,9 @@ impl Scheduler {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidInput`] for a missing, unknown or malformed entry
-    /// (counters must be whole numbers). Nothing is changed on error.
+    /// [`Error::Unknown`] for an entry this schedule does not have,
+    /// [`Error::InvalidInput`] for a missing or malformed one (counters must
+    /// be whole numbers). Nothing is changed on error.
     ///
     /// # Examples
     ///
@@ -952,11 +1008,11 @@ impl Scheduler {
         let expected = self.state();
         for key in state.keys() {
             if !expected.contains_key(key) {
-                return Err(Error::InvalidInput(format!(
-                    "unknown entry `{key}` in the state of `{}`; expected {}",
-                    self.spec.name(),
-                    expected.keys().cloned().collect::<Vec<_>>().join(", ")
-                )));
+                return Err(Error::Unknown {
+                    kind: format!("`{}` state entry", self.spec.name()),
+                    name: key.clone(),
+                    known: expected.keys().cloned().collect::<Vec<_>>().join(", "),
+                });
             }
         }
         let name = self.spec.name();
@@ -1619,7 +1675,7 @@ mod tests {
             ),
             (
                 "steplr(step_size=-2)",
-                "invalid step_size: `steplr` expects a non-negative integer, found `-2`",
+                "invalid step_size: `steplr` expects a non-negative integer up to 2^53, found `-2`",
             ),
             (
                 "exponentiallr",
@@ -1717,6 +1773,18 @@ mod tests {
                 "steplr(5)",
                 "invalid argument: `steplr` takes key=value arguments, found `5` without a key",
             ),
+            (
+                "onecyclelr(max_lr=1,epochs=9007199254740992,steps_per_epoch=2)",
+                "invalid epochs × steps_per_epoch: `onecyclelr` needs epochs × steps_per_epoch ≤ 2^53, found 18014398509481984",
+            ),
+            (
+                "cosineannealinglr(t_max=9007199254740993)",
+                "invalid t_max: `cosineannealinglr` expects a non-negative integer up to 2^53, found `9007199254740993`",
+            ),
+            (
+                "exponentiallr(gamma=1e999)",
+                "invalid gamma: `exponentiallr` expects a finite number, found `1e999`",
+            ),
         ] {
             assert_eq!(
                 ScheduleSpec::parse(src).unwrap_err().to_string(),
@@ -1783,7 +1851,7 @@ mod tests {
             s.load_state(&bad)
                 .unwrap_err()
                 .to_string()
-                .contains("unknown entry `x`")
+                .contains("unknown `sequentiallr` state entry `x`")
         );
         let mut bad = good.clone();
         bad.insert("0.step_count".into(), vec![0.5]);

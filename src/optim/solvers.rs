@@ -185,7 +185,7 @@ impl SolverSpec {
     /// use saddlescope::SolverSpec;
     /// assert_eq!(SolverSpec::parse("lbfgs(m=5)").unwrap().name(), "lbfgs");
     /// let err = SolverSpec::parse("lbfgs(m=0)").unwrap_err();
-    /// assert_eq!(err.to_string(), "invalid m: `lbfgs` needs m ≥ 1, found 0");
+    /// assert_eq!(err.to_string(), "invalid m: `lbfgs` needs 1 ≤ m ≤ 10000, found 0");
     /// ```
     pub fn parse(src: &str) -> Result<SolverSpec> {
         let call = parse_call(src, "solver spec")?;
@@ -328,7 +328,14 @@ impl SolverSpec {
             num(stop.cost_tol),
         )?;
         match *self {
-            SolverSpec::Lbfgs { m, .. } => require(m >= 1, owner, "m", "m ≥ 1", m.to_string()),
+            // argmin allocates the history up front.
+            SolverSpec::Lbfgs { m, .. } => require(
+                (1..=10_000).contains(&m),
+                owner,
+                "m",
+                "1 ≤ m ≤ 10000",
+                m.to_string(),
+            ),
             SolverSpec::Bfgs { .. } => Ok(()),
             SolverSpec::Cg {
                 restart_orthogonality,
@@ -983,7 +990,7 @@ mod tests {
             ),
             (
                 "bfgs(m=3)",
-                "unknown key for `bfgs` `m`; known: max_iters, grad_tol, cost_tol",
+                "unknown `bfgs` key `m`; known: max_iters, grad_tol, cost_tol",
             ),
         ] {
             assert_eq!(

@@ -307,7 +307,7 @@ impl Args {
                 Some(key) => {
                     if !known.contains(&key.as_str()) {
                         return Err(Error::Unknown {
-                            kind: format!("key for `{}`", call.name),
+                            kind: format!("`{}` key", call.name),
                             name: key.clone(),
                             known: if known.is_empty() {
                                 "none (it takes no arguments)".to_string()
@@ -362,20 +362,20 @@ impl Args {
 
     fn number_of(&self, key: &str, node: &Node) -> Result<f64> {
         match &node.value {
-            Value::Number(text) => text
-                .parse::<f64>()
-                .map_err(|_| self.expected(key, "a number", node)),
+            Value::Number(text) => match text.parse::<f64>() {
+                Ok(x) if x.is_finite() => Ok(x),
+                _ => Err(self.expected(key, "a finite number", node)),
+            },
             _ => Err(self.expected(key, "a number", node)),
         }
     }
 
     fn count_of(&self, key: &str, node: &Node) -> Result<u64> {
         match &node.value {
-            Value::Number(text) => text
-                .strip_prefix('+')
-                .unwrap_or(text)
-                .parse::<u64>()
-                .map_err(|_| self.expected(key, "a non-negative integer", node)),
+            Value::Number(text) => match text.strip_prefix('+').unwrap_or(text).parse::<u64>() {
+                Ok(n) if n <= MAX_COUNT => Ok(n),
+                _ => Err(self.expected(key, "a non-negative integer up to 2^53", node)),
+            },
             _ => Err(self.expected(key, "a non-negative integer", node)),
         }
     }
@@ -485,6 +485,10 @@ impl Args {
 fn is_none(node: &Node) -> bool {
     matches!(&node.value, Value::Word(w) if w == "none")
 }
+
+/// The largest count a spec takes: 2⁵³, exact as an `f64` and far from
+/// overflowing the step arithmetic.
+pub(crate) const MAX_COUNT: u64 = 1 << 53;
 
 /// An `f64` written so that it parses back to the same bits, as short as
 /// possible: `0.01`, `1e-8`, `1e4`, `25`, `0.999`.
@@ -617,7 +621,10 @@ mod tests {
         let e = args.f64("a", 0.0).unwrap_err().to_string();
         assert_eq!(e, "invalid a: `x` expects a number, found `true`");
         let e = args.u64("b", 0).unwrap_err().to_string();
-        assert!(e.contains("non-negative integer, found `1.5`"), "{e}");
+        assert!(
+            e.contains("non-negative integer up to 2^53, found `1.5`"),
+            "{e}"
+        );
         let e = args.pair("c", (0.0, 0.0)).unwrap_err().to_string();
         assert!(e.contains("a pair of numbers"), "{e}");
         let e = args
@@ -634,7 +641,7 @@ mod tests {
             .err()
             .unwrap()
             .to_string();
-        assert_eq!(e, "unknown key for `x` `foo`; known: lr, eps");
+        assert_eq!(e, "unknown `x` key `foo`; known: lr, eps");
         let e = Args::new(&call("x(lr=1,lr=2)"), &["lr"])
             .err()
             .unwrap()
