@@ -145,6 +145,7 @@ mod functions;
 mod nn;
 mod optim;
 mod spectrum;
+mod train;
 
 pub use ad::*;
 pub use checkpoint::{Checkpoint, DType, Tensor};
@@ -156,6 +157,7 @@ pub use functions::*;
 pub use nn::*;
 pub use optim::*;
 pub use spectrum::*;
+pub use train::*;
 
 /// The README's Rust examples, compiled and run as doctests.
 #[doc = include_str!("../README.md")]

@@ -34,6 +34,34 @@ pub enum Command {
         saddlescope spectrum --function rosenbrock --at 1,1,1,1 --method dense\n\n\
         Without --method: dense up to 3000 parameters, Lanczos above.")]
     Spectrum(Box<SpectrumArgs>),
+    /// Run an optimizer (torch.optim's, or an argmin solver) on a function
+    /// from a start point and print its trajectory.
+    #[command(after_help = "Examples:\n  \
+        saddlescope descend --function rosenbrock --from -1.5,2 --optimizer \"adam(lr=0.01)\" --steps 200\n  \
+        saddlescope descend --expr \"x^2 + 10*y^2\" --from 1,1 --optimizer \"sgd(lr=0.05,momentum=0.9)\" \\\n      \
+        --schedule \"steplr(step_size=20,gamma=0.5)\" --steps 60 --json\n  \
+        saddlescope descend --function rosenbrock --from -1.2,1 --optimizer lbfgs --steps 100\n\n\
+        Optimizers (PyTorch names and keywords): sgd, adagrad, rmsprop, adam, adamw, radam, nadam,\n\
+        gd(lr), momentum(lr, lambda); solvers: lbfgs, bfgs, cg, newton_cg, trust_region.\n\
+        Schedules: steplr, multisteplr, exponentiallr, cosineannealinglr, linearlr, constantlr,\n\
+        onecyclelr, reducelronplateau, sequential(...).")]
+    Descend(Box<DescendArgs>),
+    /// Train a network with mini-batches: metrics, stall detection,
+    /// checkpoints that resume bit for bit, CSV and JSONL logs.
+    #[command(after_help = "Examples:\n  \
+        saddlescope train --arch \"linear(64,32),tanh,linear(32,10)\" --data digits.csv --scale 16 \\\n      \
+        --optimizer \"adam(lr=0.001)\" --batch-size 32 --epochs 20 --out run1\n  \
+        saddlescope train --out run1 --resume --epochs 40 --data digits.csv --scale 16\n  \
+        saddlescope train --arch \"linear(2,16),tanh,linear(16,2)\" --data builtin:moons \\\n      \
+        --optimizer \"sgd(lr=0.5,momentum=0.9)\" --schedule \"cosineannealinglr(t_max=50)\" --epochs 50 --analyze-stalls")]
+    Train(Box<TrainArgs>),
+    /// Train a grid of runs (optimizers × schedules × batch sizes × seeds)
+    /// in parallel and compare them in one table.
+    #[command(after_help = "Example:\n  \
+        saddlescope compare --arch \"linear(64,32),tanh,linear(32,10)\" --data digits.csv --scale 16 \\\n      \
+        --optimizer \"sgd(lr=0.1)\" --optimizer \"adam(lr=0.001)\" --batch-sizes 32,256 --seeds 0,1 \\\n      \
+        --epochs 20 --out grid")]
+    Compare(Box<CompareArgs>),
     /// List the built-in functions with their known critical points, each
     /// classified by the engine.
     Functions(FunctionsArgs),
@@ -243,6 +271,180 @@ pub struct SpectrumArgs {
     #[arg(long, value_name = "σ", allow_negative_numbers = true)]
     pub sigma: Option<f64>,
     /// Print the JSON report instead of the table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DescendArgs {
+    #[command(flatten)]
+    pub source: FunctionSource,
+    /// Variable order for --expr, comma-separated.
+    #[arg(long, value_name = "X,Y,…", requires = "expr")]
+    pub vars: Option<String>,
+    /// The start point, comma-separated; negative coordinates as typed.
+    #[arg(long, value_name = "X,Y,…", allow_hyphen_values = true)]
+    pub from: String,
+    /// The optimizer or solver, e.g. "adam(lr=0.01)" or "lbfgs".
+    #[arg(long, value_name = "SPEC", default_value = "gd(lr=0.001)")]
+    pub optimizer: String,
+    /// A learning-rate schedule, stepped after every step.
+    #[arg(long, value_name = "SPEC")]
+    pub schedule: Option<String>,
+    /// Steps (iterations for a solver).
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub steps: usize,
+    /// Print the JSON trajectory instead of the table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// An expression or a built-in function (no checkpoint).
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct FunctionSource {
+    /// A math expression, e.g. "(1-x)^2 + 100*(y-x^2)^2".
+    #[arg(long, value_name = "EXPR", allow_hyphen_values = true)]
+    pub expr: Option<String>,
+    /// A built-in function (see `saddlescope functions`).
+    #[arg(long, value_name = "NAME")]
+    pub function: Option<String>,
+}
+
+/// The network and data of a training run.
+#[derive(Debug, Args)]
+pub struct TrainData {
+    /// The architecture, e.g. "linear(64,32),tanh,linear(32,10)".
+    #[arg(long, value_name = "SPEC")]
+    pub arch: Option<String>,
+    /// Start from this checkpoint's parameters instead of a fresh
+    /// PyTorch-style initialisation.
+    #[arg(long, value_name = "CKPT")]
+    pub init: Option<std::path::PathBuf>,
+    /// A CSV file (header row; last column the label) or builtin:NAME.
+    #[arg(long, value_name = "CSV|builtin:NAME")]
+    pub data: String,
+    /// The target column of the CSV (default: the last).
+    #[arg(long, value_name = "NAME")]
+    pub target: Option<String>,
+    /// Divide the features by S.
+    #[arg(long, value_name = "S", allow_negative_numbers = true)]
+    pub scale: Option<f64>,
+    /// Z-score each feature column (statistics from the training rows).
+    #[arg(long)]
+    pub standardize: bool,
+    /// The loss [default: cross-entropy].
+    #[arg(long, value_enum)]
+    pub loss: Option<LossArg>,
+    /// Add (λ/2)·‖θ‖² to the loss.
+    #[arg(
+        long,
+        value_name = "λ",
+        default_value_t = 0.0,
+        allow_negative_numbers = true
+    )]
+    pub l2: f64,
+    /// Hold out this fraction of the rows for validation (0: none).
+    #[arg(
+        long,
+        value_name = "F",
+        default_value_t = 0.2,
+        allow_negative_numbers = true
+    )]
+    pub validation: f64,
+}
+
+/// How each run trains.
+#[derive(Debug, Args)]
+pub struct TrainLoop {
+    /// Epochs in all.
+    #[arg(long, value_name = "E", default_value_t = 20)]
+    pub epochs: usize,
+    /// When the schedule steps.
+    #[arg(long, value_enum, default_value_t = IntervalArg::Epoch)]
+    pub schedule_every: IntervalArg,
+    /// Stop after P epochs without improvement of the validation loss
+    /// (the training loss without a validation set).
+    #[arg(long, value_name = "P")]
+    pub patience: Option<usize>,
+    /// The improvement that counts for --patience.
+    #[arg(long, value_name = "D", default_value_t = 0.0)]
+    pub min_delta: f64,
+    /// Stall detection: epochs to look back over.
+    #[arg(long, value_name = "W", default_value_t = 5)]
+    pub stall_window: usize,
+    /// Stall detection: stalled below this relative fall of the loss.
+    #[arg(long, value_name = "R", default_value_t = 1e-3)]
+    pub stall_tol: f64,
+    /// Stall detection: a gradient norm at most G counts as small.
+    #[arg(long, value_name = "G", default_value_t = 1e-3)]
+    pub small_grad: f64,
+    /// Run the Hessian analysis at stalled parameters and log the verdict.
+    #[arg(long)]
+    pub analyze_stalls: bool,
+    /// Do not write per-step records to log.jsonl.
+    #[arg(long)]
+    pub no_step_log: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum IntervalArg {
+    Epoch,
+    Step,
+}
+
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    #[command(flatten)]
+    pub data: TrainData,
+    #[command(flatten)]
+    pub run: TrainLoop,
+    /// The optimizer, PyTorch's name and keywords.
+    #[arg(long, value_name = "SPEC", default_value = "adam(lr=0.001)")]
+    pub optimizer: String,
+    /// A learning-rate schedule.
+    #[arg(long, value_name = "SPEC")]
+    pub schedule: Option<String>,
+    /// Rows per mini-batch (larger than the data: the whole set).
+    #[arg(long, value_name = "B", default_value_t = 32)]
+    pub batch_size: usize,
+    /// Seed of the initialisation, the shuffling, the validation split and
+    /// built-in data.
+    #[arg(long, value_name = "S", default_value_t = 0)]
+    pub seed: u64,
+    /// The run directory (checkpoint, model, logs).
+    #[arg(long, value_name = "DIR", default_value = "saddlescope-run")]
+    pub out: std::path::PathBuf,
+    /// Continue the run in --out from its last checkpoint.
+    #[arg(long)]
+    pub resume: bool,
+    /// Print the JSON report instead of the table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    #[command(flatten)]
+    pub data: TrainData,
+    #[command(flatten)]
+    pub run: TrainLoop,
+    /// An optimizer of the grid (repeat the flag for more).
+    #[arg(long = "optimizer", value_name = "SPEC", required = true)]
+    pub optimizers: Vec<String>,
+    /// A schedule of the grid (repeat; `none` for a constant rate).
+    #[arg(long = "schedule", value_name = "SPEC")]
+    pub schedules: Vec<String>,
+    /// Batch sizes of the grid, comma-separated.
+    #[arg(long, value_name = "B,…", value_delimiter = ',', default_value = "32")]
+    pub batch_sizes: Vec<usize>,
+    /// Seeds of the grid, comma-separated.
+    #[arg(long, value_name = "S,…", value_delimiter = ',', default_value = "0")]
+    pub seeds: Vec<u64>,
+    /// The directory for the runs and the summary.
+    #[arg(long, value_name = "DIR", default_value = "saddlescope-compare")]
+    pub out: std::path::PathBuf,
+    /// Print the JSON summary instead of the table.
     #[arg(long)]
     pub json: bool,
 }

@@ -3,8 +3,10 @@
 
 mod args;
 mod config;
+mod descend;
 mod render;
 mod spectrum;
+mod train;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -50,6 +52,18 @@ pub fn run() -> Result<ExitCode> {
                 config.render(&mut out, &report)?;
             }
         }
+        Command::Descend(args) => {
+            let config = descend::DescendConfig::from_args(&args)?;
+            let d = config.run()?;
+            if args.json {
+                serde_json::to_writer_pretty(&mut out, &config.json(&d))?;
+                writeln!(out)?;
+            } else {
+                config.render(&mut out, &d)?;
+            }
+        }
+        Command::Train(args) => train::train(&args, &mut out)?,
+        Command::Compare(args) => train::compare(&args, &mut out)?,
         Command::Functions(args) => {
             let rows = config::function_rows(args.dim)?;
             if args.json {
