@@ -385,6 +385,10 @@ pub struct TrainLoop {
     /// Do not write per-step records to log.jsonl.
     #[arg(long)]
     pub no_step_log: bool,
+    /// Write the checkpoint at most every S seconds (always after the first
+    /// and the last epoch); 0: after every epoch.
+    #[arg(long, value_name = "S", default_value_t = 1.0)]
+    pub checkpoint_seconds: f64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

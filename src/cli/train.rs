@@ -69,7 +69,8 @@ fn settings(run: &TrainLoop, batch: usize, seed: u64) -> saddlescope::Result<Tra
         })
         .with_stall_detection(run.stall_window, run.stall_tol, run.small_grad)?
         .with_stall_analysis(run.analyze_stalls, 3000)
-        .with_step_logs(!run.no_step_log);
+        .with_step_logs(!run.no_step_log)
+        .with_checkpoint_seconds(run.checkpoint_seconds)?;
     if let Some(p) = run.patience {
         s = s.with_early_stopping(p, run.min_delta)?;
     }

@@ -13,6 +13,7 @@ use super::torch_ops::{add, addcdiv, addcmul, lerp, maximum, pow};
 
 /// The gradient torch works with: negated when maximizing, then plus
 /// weight_decay·θ (coupled weight decay).
+#[inline(always)]
 fn effective_grad(grad: &[f64], params: &[f64], maximize: bool, coupled_decay: f64) -> Vec<f64> {
     let mut d: Vec<f64> = if maximize {
         grad.iter().map(|g| -g).collect()
@@ -28,6 +29,7 @@ fn effective_grad(grad: &[f64], params: &[f64], maximize: bool, coupled_decay: f
 }
 
 /// `param.mul_(1 - lr * weight_decay)`.
+#[inline(always)]
 fn decay(params: &mut [f64], lr: f64, weight_decay: f64) {
     let factor = 1.0 - lr * weight_decay;
     for p in params {
@@ -36,6 +38,7 @@ fn decay(params: &mut [f64], lr: f64, weight_decay: f64) {
 }
 
 /// m ← lerp(m, g, 1 − β₁); v ← β₂·v + (1 − β₂)·g².
+#[inline(always)]
 fn moments(exp_avg: &mut [f64], exp_avg_sq: &mut [f64], d: &[f64], beta1: f64, beta2: f64) {
     for ((m, v), g) in exp_avg.iter_mut().zip(exp_avg_sq.iter_mut()).zip(d) {
         *m = lerp(*m, *g, 1.0 - beta1);
@@ -53,6 +56,7 @@ pub(super) struct AdagradStep {
 }
 
 /// `_single_tensor_adagrad`: clr = lr / (1 + (step − 1)·lr_decay).
+#[inline(always)]
 pub(super) fn adagrad(
     s: &AdagradStep,
     step: u64,
@@ -90,6 +94,7 @@ pub(super) struct RmspropBuffers<'a> {
 
 /// `_single_tensor_rmsprop`: ε added after the square root; centered
 /// subtracts the squared mean gradient first.
+#[inline(always)]
 pub(super) fn rmsprop(s: &RmspropStep, b: RmspropBuffers<'_>, params: &mut [f64], grad: &[f64]) {
     let d = effective_grad(grad, params, s.maximize, s.weight_decay);
     let mut grad_avg = b.grad_avg;
@@ -127,6 +132,7 @@ pub(super) struct AdamStep {
 impl AdamStep {
     /// Decoupled decay shrinks θ before the moments; coupled decay is added
     /// to the gradient. Returns the gradient torch works with.
+    #[inline(always)]
     fn prepare(&self, params: &mut [f64], grad: &[f64]) -> Vec<f64> {
         if self.weight_decay != 0.0 && self.decoupled_weight_decay {
             decay(params, self.lr, self.weight_decay);
@@ -147,6 +153,7 @@ pub(super) struct AdamBuffers<'a> {
 
 /// `_single_tensor_adam` (not capturable): denom = √v / √(1 − β₂ᵗ) + ε,
 /// step_size = lr / (1 − β₁ᵗ), θ ← θ − step_size·m / denom.
+#[inline(always)]
 pub(super) fn adam(s: &AdamStep, step: u64, b: AdamBuffers<'_>, params: &mut [f64], grad: &[f64]) {
     let d = s.prepare(params, grad);
     moments(b.exp_avg, b.exp_avg_sq, &d, s.beta1, s.beta2);
@@ -155,23 +162,36 @@ pub(super) fn adam(s: &AdamStep, step: u64, b: AdamBuffers<'_>, params: &mut [f6
     let bias_correction2 = 1.0 - pow(s.beta2, t);
     let step_size = s.lr / bias_correction1;
     let bias_correction2_sqrt = pow(bias_correction2, 0.5);
-    let mut max_sq = b.max_exp_avg_sq;
-    for i in 0..params.len() {
-        let v = match max_sq.as_deref_mut() {
-            Some(mx) => {
-                mx[i] = maximum(mx[i], b.exp_avg_sq[i]);
-                mx[i]
-            }
-            None => b.exp_avg_sq[i],
-        };
+    // Two loops rather than a branch per element: without it the loop
+    // vectorises (division and square root dominate the update).
+    let update = |p: &mut f64, m: f64, v: f64| {
         let denom = v.sqrt() / bias_correction2_sqrt + s.eps;
-        params[i] = addcdiv(params[i], -step_size, b.exp_avg[i], denom);
+        *p = addcdiv(*p, -step_size, m, denom);
+    };
+    match b.max_exp_avg_sq {
+        Some(mx) => {
+            for (((p, m), v), mx) in params
+                .iter_mut()
+                .zip(&*b.exp_avg)
+                .zip(&*b.exp_avg_sq)
+                .zip(mx)
+            {
+                *mx = maximum(*mx, *v);
+                update(p, *m, *mx);
+            }
+        }
+        None => {
+            for ((p, m), v) in params.iter_mut().zip(&*b.exp_avg).zip(&*b.exp_avg_sq) {
+                update(p, *m, *v);
+            }
+        }
     }
 }
 
 /// `_single_tensor_radam` (not capturable): the rectified step when the
 /// variance estimate's degrees of freedom ρₜ exceed 5, plain momentum SGD
 /// with bias correction otherwise.
+#[inline(always)]
 pub(super) fn radam(
     s: &AdamStep,
     step: u64,
@@ -208,6 +228,7 @@ pub(super) fn radam(
 /// `_single_tensor_nadam` (not capturable): the momentum schedule
 /// μₜ = β₁·(1 − ½·0.96^(t·ψ)) and its running product.
 #[allow(clippy::too_many_arguments)]
+#[inline(always)]
 pub(super) fn nadam(
     s: &AdamStep,
     momentum_decay: f64,

@@ -5,6 +5,7 @@ use super::torch_ops::add;
 
 /// θ ← θ − η·g, written as torch's `param.add_(grad, alpha=-lr)` so that
 /// `gd(lr=η)` and `sgd(lr=η)` take the same steps to the bit.
+#[inline(always)]
 pub(super) fn gd(lr: f64, params: &mut [f64], grad: &[f64]) {
     for (p, g) in params.iter_mut().zip(grad) {
         *p = add(*p, -lr, *g);
@@ -13,6 +14,7 @@ pub(super) fn gd(lr: f64, params: &mut [f64], grad: &[f64]) {
 
 /// Heavy ball (Polyak 1964): m ← λ·m − η·g, θ ← θ + m, as
 /// `m.mul_(λ).add_(g, alpha=-η)` and `θ.add_(m)` would compute it.
+#[inline(always)]
 pub(super) fn momentum(
     lr: f64,
     lambda: f64,
@@ -38,6 +40,7 @@ pub(super) struct SgdStep {
 
 /// `_single_tensor_sgd`: the first momentum step copies the gradient into
 /// the buffer (no dampening); later ones are buf·μ + (1 − τ)·g.
+#[inline(always)]
 pub(super) fn sgd(s: &SgdStep, buffer: &mut Option<Vec<f64>>, params: &mut [f64], grad: &[f64]) {
     let mut d: Vec<f64> = if s.maximize {
         grad.iter().map(|g| -g).collect()

@@ -15,25 +15,25 @@
 //! `powf(x, 0.5)` into a `sqrt` that could round differently.
 
 /// `torch.add(a, b, alpha=alpha)`: fused a + alpha·b.
-#[inline]
+#[inline(always)]
 pub(super) fn add(a: f64, alpha: f64, b: f64) -> f64 {
     alpha.mul_add(b, a)
 }
 
 /// `a.addcmul(t1, t2, value=value)`: fused a + (value·t1)·t2.
-#[inline]
+#[inline(always)]
 pub(super) fn addcmul(a: f64, value: f64, t1: f64, t2: f64) -> f64 {
     (value * t1).mul_add(t2, a)
 }
 
 /// `a.addcdiv(t1, t2, value=value)`: a + (value·t1)/t2.
-#[inline]
+#[inline(always)]
 pub(super) fn addcdiv(a: f64, value: f64, t1: f64, t2: f64) -> f64 {
     a + value * t1 / t2
 }
 
 /// `start.lerp(end, weight)`: ATen's two-sided formula, fused.
-#[inline]
+#[inline(always)]
 pub(super) fn lerp(start: f64, end: f64, weight: f64) -> f64 {
     if weight.abs() < 0.5 {
         weight.mul_add(end - start, start)
@@ -43,7 +43,7 @@ pub(super) fn lerp(start: f64, end: f64, weight: f64) -> f64 {
 }
 
 /// `torch.maximum`: NaN if either is NaN.
-#[inline]
+#[inline(always)]
 pub(super) fn maximum(a: f64, b: f64) -> f64 {
     if a.is_nan() || b.is_nan() {
         f64::NAN
@@ -55,7 +55,7 @@ pub(super) fn maximum(a: f64, b: f64) -> f64 {
 }
 
 /// Python's `x ** y` on floats: C `pow`, never rewritten as `sqrt`.
-#[inline]
+#[inline(always)]
 pub(super) fn pow(x: f64, y: f64) -> f64 {
     x.powf(std::hint::black_box(y))
 }

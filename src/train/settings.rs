@@ -44,6 +44,7 @@ pub struct TrainSettings {
     pub(crate) analyze_stalls: bool,
     pub(crate) dense_budget: usize,
     pub(crate) log_steps: bool,
+    pub(crate) checkpoint_seconds: f64,
 }
 
 impl Default for TrainSettings {
@@ -63,6 +64,7 @@ impl Default for TrainSettings {
             analyze_stalls: false,
             dense_budget: 3000,
             log_steps: true,
+            checkpoint_seconds: 1.0,
         }
     }
 }
@@ -203,6 +205,25 @@ impl TrainSettings {
     pub fn with_step_logs(mut self, on: bool) -> Self {
         self.log_steps = on;
         self
+    }
+    /// Write the checkpoint after an epoch only when this many seconds
+    /// have passed since the last one (and always after the last epoch):
+    /// each write is two atomic, synced files, which costs more than an
+    /// epoch of a small network. 0 writes after every epoch. Whichever
+    /// epoch a run resumes from, it continues bit for bit.
+    ///
+    /// # Errors
+    ///
+    /// Negative or not finite.
+    pub fn with_checkpoint_seconds(mut self, seconds: f64) -> Result<Self> {
+        if !(seconds.is_finite() && seconds >= 0.0) {
+            return Err(invalid(
+                "checkpoint interval",
+                format!("expected a finite number of seconds ≥ 0, got {seconds}"),
+            ));
+        }
+        self.checkpoint_seconds = seconds;
+        Ok(self)
     }
     /// Epochs in all.
     pub fn epochs(&self) -> usize {

@@ -126,7 +126,9 @@ struct State {
 ///
 /// - `checkpoint.safetensors`: parameters, buffers, optimizer state and
 ///   (in the metadata) the schedule and trainer state, written atomically
-///   after every epoch; [`Trainer::resume`] continues from it bit for bit;
+///   after the first and the last epoch and in between at most once per
+///   [`TrainSettings::with_checkpoint_seconds`] (default 1 s);
+///   [`Trainer::resume`] continues from it bit for bit;
 /// - `model.safetensors`: the network alone, in saddlescope's format (it
 ///   loads in `saddlescope classify` without `--arch`);
 /// - `epochs.csv` and `log.jsonl`: one row per epoch, and one JSON record
@@ -135,7 +137,7 @@ struct State {
 /// Epoch e shuffles with stream e of the seed, so the order of rows does not
 /// depend on anything but the seed and the epoch. NaN or ∞ in a loss,
 /// gradient or parameter stops training with an error; the last checkpoint
-/// (from the end of the previous epoch) stays as it was.
+/// stays as it was.
 ///
 /// # Examples
 ///
@@ -443,6 +445,7 @@ impl Trainer {
         let mut finish = Finish::Completed;
         let jsonl_path = self.dir.join("log.jsonl");
         let csv_path = self.dir.join("epochs.csv");
+        let mut last_save = Instant::now();
         while self.state.epoch < self.settings.epochs {
             let epoch = self.state.epoch + 1;
             let start = Instant::now();
@@ -565,14 +568,21 @@ impl Trainer {
             }
             self.state.epoch = epoch;
             self.append_logs(&jsonl_path, &csv_path, &steps, &record)?;
-            self.save()?;
-            progress(Progress::Epoch(&record));
-            epochs.push(record);
-            if self
+            let stop = self
                 .settings
                 .patience
-                .is_some_and(|p| self.state.since_best >= p)
+                .is_some_and(|p| self.state.since_best >= p);
+            if stop
+                || epoch == self.settings.epochs
+                || !self.dir.join("checkpoint.safetensors").exists()
+                || last_save.elapsed().as_secs_f64() >= self.settings.checkpoint_seconds
             {
+                self.save()?;
+                last_save = Instant::now();
+            }
+            progress(Progress::Epoch(&record));
+            epochs.push(record);
+            if stop {
                 finish = Finish::EarlyStopped;
                 break;
             }
@@ -781,6 +791,7 @@ fn settings_from(v: &Value) -> Option<TrainSettings> {
         analyze_stalls: v["analyze_stalls"].as_bool()?,
         dense_budget: u("dense_budget")?,
         log_steps: v["log_steps"].as_bool()?,
+        checkpoint_seconds: f("checkpoint_seconds").unwrap_or(d.checkpoint_seconds),
     })
 }
 
