@@ -49,6 +49,38 @@ fn mini_batch_gradients_add_up_to_the_full_gradient() {
     assert!(f.batch_gradient(&theta, &[150]).is_err());
 }
 
+/// Batches above 256 rows run in parallel chunks, like the full gradient.
+#[test]
+fn a_large_batch_is_the_full_gradient_to_the_bit() {
+    let arch = Architecture::parse("linear(64,32),tanh,linear(32,10)").unwrap();
+    let net = Network::read(
+        format!("{SHARED}/fixtures/mlp/digits_64-32-10_tanh.safetensors"),
+        Some(&arch),
+    )
+    .unwrap();
+    let mut data =
+        Dataset::from_csv(format!("{SHARED}/data/digits.csv"), &CsvOptions::default()).unwrap();
+    data.scale(16.0).unwrap();
+    let f =
+        NetworkObjective::new(&net, &data, Loss::CrossEntropy, NetworkOptions::default()).unwrap();
+    let theta = f.params().as_slice();
+    let all: Vec<usize> = (0..data.rows()).collect();
+    let b = f.batch_gradient(theta, &all).unwrap();
+    let (loss, g) = f.gradient(theta).unwrap();
+    assert_eq!(b.loss, loss);
+    assert_eq!(b.gradient.as_slice(), g.as_slice());
+    // A shuffled large batch agrees to rounding.
+    let shuffled: Vec<usize> = (0..data.rows()).map(|i| (i * 997) % data.rows()).collect();
+    let c = f.batch_gradient(theta, &shuffled).unwrap();
+    assert!((c.loss - loss).abs() < 1e-13);
+    assert!(
+        c.gradient
+            .iter()
+            .zip(g.iter())
+            .all(|(a, b)| (a - b).abs() < 1e-13)
+    );
+}
+
 /// The whole data set as one batch in training mode is PyTorch's `bn_train`.
 #[test]
 fn batch_norm_in_training_matches_pytorch_and_updates_running_statistics() {
@@ -442,4 +474,33 @@ fn a_small_network_learns_moons_with_every_batch_size() {
         assert!(acc > 0.85, "batch {batch}: accuracy {acc}");
         let _ = std::fs::remove_dir_all(dir);
     }
+}
+
+#[test]
+fn early_stopping_ends_a_run_that_stopped_improving() {
+    let dir = temp_dir("early");
+    let data = load_dataset("builtin:moons(n=100)", &CsvOptions::default(), 0).unwrap();
+    let arch = Architecture::parse("linear(2,4),tanh,linear(4,2)").unwrap();
+    // A zero learning rate: the loss never improves after the first epoch.
+    let mut t = Trainer::new(
+        Network::init(&arch, 0).unwrap(),
+        data,
+        None,
+        Loss::CrossEntropy,
+        0.0,
+        &OptimizerSpec::parse("sgd(lr=0)").unwrap(),
+        None,
+        TrainSettings::default()
+            .with_epochs(50)
+            .unwrap()
+            .with_early_stopping(3, 0.0)
+            .unwrap(),
+        &dir,
+    )
+    .unwrap();
+    let r = t.run(&mut |_| {}).unwrap();
+    assert_eq!(r.finish, Finish::EarlyStopped);
+    assert_eq!(r.epochs.len(), 4);
+    assert_eq!(r.best_epoch, 1);
+    let _ = std::fs::remove_dir_all(dir);
 }

@@ -622,12 +622,26 @@ impl NetworkObjective {
     pub fn batch_gradient(&self, theta: &[f64], rows: &[usize]) -> Result<BatchGradient> {
         self.check(theta)?;
         self.check_rows(rows)?;
-        let x = self.gather(rows);
-        let targets = self.targets.select(rows);
         let plain = DualMat::constant(1, theta.len(), 0, theta.to_vec());
         let mut stats = Vec::new();
-        let (value, grad) = self.sweep_chunk(&plain, &x, &targets, rows.len(), Some(&mut stats));
-        let (value, grad) = self.reduce(&plain, vec![(value, grad)]);
+        let (value, grad) = if self.batch_coupled() || rows.len() <= CHUNK_ROWS {
+            let x = self.gather(rows);
+            let targets = self.targets.select(rows);
+            let part = self.sweep_chunk(&plain, &x, &targets, rows.len(), Some(&mut stats));
+            self.reduce(&plain, vec![part])
+        } else {
+            // Large batches in fixed chunks of rows, in parallel, summed in
+            // chunk order (as the full-data gradient).
+            let parts = rows
+                .par_chunks(CHUNK_ROWS)
+                .map(|chunk| {
+                    let x = self.gather(chunk);
+                    let targets = self.targets.select(chunk);
+                    self.sweep_chunk(&plain, &x, &targets, rows.len(), None)
+                })
+                .collect();
+            self.reduce(&plain, parts)
+        };
         check_finite("the mini-batch loss", &value.re, theta)?;
         check_finite("the mini-batch gradient", &grad.re, theta)?;
         Ok(BatchGradient {
@@ -687,6 +701,17 @@ impl NetworkObjective {
             .0;
         }
         current
+    }
+
+    /// Whether rows are coupled through BatchNorm's batch statistics (then
+    /// a batch is one chunk).
+    fn batch_coupled(&self) -> bool {
+        self.options.batch_norm == BatchNormMode::Train
+            && self
+                .arch
+                .layers()
+                .iter()
+                .any(|l| matches!(l, Layer::BatchNorm { .. }))
     }
 
     fn check_rows(&self, rows: &[usize]) -> Result<()> {

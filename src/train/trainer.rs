@@ -446,6 +446,21 @@ impl Trainer {
         let jsonl_path = self.dir.join("log.jsonl");
         let csv_path = self.dir.join("epochs.csv");
         let mut last_save = Instant::now();
+        // Batch gradients: in training mode BatchNorm uses batch statistics,
+        // so the running buffers the objective holds are not read.
+        let objective = NetworkObjective::new(
+            &self.network,
+            &self.train,
+            self.loss,
+            NetworkOptions {
+                batch_norm: if self.has_batch_norm {
+                    BatchNormMode::Train
+                } else {
+                    BatchNormMode::Eval
+                },
+                l2: self.l2,
+            },
+        )?;
         while self.state.epoch < self.settings.epochs {
             let epoch = self.state.epoch + 1;
             let start = Instant::now();
@@ -454,20 +469,6 @@ impl Trainer {
             } else {
                 (0..rows).collect()
             };
-            let mode = if self.has_batch_norm {
-                BatchNormMode::Train
-            } else {
-                BatchNormMode::Eval
-            };
-            let objective = NetworkObjective::new(
-                &self.network,
-                &self.train,
-                self.loss,
-                NetworkOptions {
-                    batch_norm: mode,
-                    l2: self.l2,
-                },
-            )?;
             let mut steps = Vec::with_capacity(if self.settings.log_steps {
                 steps_per_epoch
             } else {
