@@ -581,7 +581,6 @@ fn divergence_stops_training_and_leaves_the_checkpoint_intact() {
 /// The message points at checkpoint.safetensors; starting again from it
 /// (`--init`, `Network::read`) should work.
 #[test]
-#[ignore = "bug: Network::read rejects the trainer's checkpoint.safetensors (unexpected tensors optimizer.*)"]
 fn the_checkpoint_left_by_a_divergence_loads_as_a_network() {
     let scratch = Scratch::new("diverge-read");
     let out = scratch.path("run");
@@ -613,7 +612,6 @@ fn the_checkpoint_left_by_a_divergence_loads_as_a_network() {
 /// `--resume` with an optimizer must not silently train with the old one:
 /// either it is refused, or it is used.
 #[test]
-#[ignore = "bug: train --resume ignores --optimizer (and --schedule, --batch-size, the stall flags) without a word"]
 fn resume_does_not_silently_ignore_a_new_optimizer() {
     let scratch = Scratch::new("resume-optimizer");
     let out = scratch.path("run");
@@ -828,7 +826,6 @@ fn train_refuses_batch_norm_with_batches_of_one_row() {
 
 /// A refused run should leave nothing behind, as the other refusals do.
 #[test]
-#[ignore = "bug: Trainer::new creates the run directory before assemble() checks BatchNorm against the batch size"]
 fn a_refused_batch_norm_run_creates_no_directory() {
     let scratch = Scratch::new("bn1-dir");
     let out = scratch.path("run");
@@ -962,7 +959,6 @@ fn compare_refuses_a_bad_optimizer_before_any_run() {
 /// Settings every run shares are the caller's mistake, as in `train`:
 /// exit 2 before anything is written.
 #[test]
-#[ignore = "bug: compare validates only the optimizer and schedule specs up front; other settings fail inside each run and exit 0"]
 fn compare_refuses_bad_shared_settings_before_any_run() {
     let scratch = Scratch::new("compare-batch0");
     let out = scratch.path("grid");
@@ -978,7 +974,6 @@ fn compare_refuses_bad_shared_settings_before_any_run() {
 /// A second comparison into the same directory must not overwrite the
 /// first one's summary with a table of errors.
 #[test]
-#[ignore = "bug: compare into an existing grid exits 0 and overwrites summary.json with per-run errors"]
 fn compare_into_an_existing_grid_is_refused_and_keeps_the_summary() {
     let scratch = Scratch::new("compare-again");
     let out = scratch.path("grid");

@@ -78,8 +78,8 @@ fn a_network_at_an_exact_saddle_escapes() {
         .unwrap()
         .with_params(nalgebra::DVector::from_vec(theta.clone()))
         .unwrap();
-    let f = NetworkObjective::new(&net, &data, Loss::CrossEntropy, NetworkOptions::default())
-        .unwrap();
+    let f =
+        NetworkObjective::new(&net, &data, Loss::CrossEntropy, NetworkOptions::default()).unwrap();
     let (loss, g) = f.gradient(&theta).unwrap();
     assert!(g.norm() < 1e-15, "{}", g.norm());
     let (step, runs) = compare_escapes(
@@ -94,6 +94,9 @@ fn a_network_at_an_exact_saddle_escapes() {
     assert!(step.lambda_min < 0.0);
     assert!(step.loss_after < loss, "{} vs {loss}", step.loss_after);
     let run = |m: &str| runs.iter().find(|r| r.method == m).unwrap();
-    assert!((run("gd").loss - loss).abs() < 1e-15, "gradient descent moved");
+    assert!(
+        (run("gd").loss - loss).abs() < 1e-15,
+        "gradient descent moved"
+    );
     assert!(run("escape_then_adam").loss < run("adam").loss);
 }

@@ -320,7 +320,16 @@ fn coordinates(n: usize) -> String {
 
 fn format_point(x: &[f64]) -> String {
     const SHOWN: usize = 6;
-    let mut s: Vec<String> = x.iter().take(SHOWN).map(|v| format!("{v}")).collect();
+    // Shortest round-trip digits, in scientific form outside [1e-4, 1e15)
+    // so that a diverged parameter does not print a hundred digits.
+    let show = |v: f64| {
+        if v == 0.0 || (1e-4..1e15).contains(&v.abs()) {
+            format!("{v}")
+        } else {
+            format!("{v:e}")
+        }
+    };
+    let mut s: Vec<String> = x.iter().take(SHOWN).map(|&v| show(v)).collect();
     if x.len() > SHOWN {
         s.push(format!("… ({} in all)", x.len()));
     }

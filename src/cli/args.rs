@@ -403,19 +403,19 @@ pub struct TrainArgs {
     pub data: TrainData,
     #[command(flatten)]
     pub run: TrainLoop,
-    /// The optimizer, PyTorch's name and keywords.
-    #[arg(long, value_name = "SPEC", default_value = "adam(lr=0.001)")]
-    pub optimizer: String,
+    /// The optimizer, PyTorch's name and keywords [default: adam(lr=0.001)].
+    #[arg(long, value_name = "SPEC")]
+    pub optimizer: Option<String>,
     /// A learning-rate schedule.
     #[arg(long, value_name = "SPEC")]
     pub schedule: Option<String>,
-    /// Rows per mini-batch (larger than the data: the whole set).
-    #[arg(long, value_name = "B", default_value_t = 32)]
-    pub batch_size: usize,
+    /// Rows per mini-batch (larger than the data: the whole set) [default: 32].
+    #[arg(long, value_name = "B")]
+    pub batch_size: Option<usize>,
     /// Seed of the initialisation, the shuffling, the validation split and
-    /// built-in data.
-    #[arg(long, value_name = "S", default_value_t = 0)]
-    pub seed: u64,
+    /// built-in data [default: 0; on --resume, the run's own].
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
     /// The run directory (checkpoint, model, logs).
     #[arg(long, value_name = "DIR", default_value = "saddlescope-run")]
     pub out: std::path::PathBuf,

@@ -126,16 +126,49 @@ fn trainer(
 }
 
 pub fn train(args: &TrainArgs, out: &mut impl Write) -> anyhow::Result<()> {
-    let mut t = trainer(
-        &args.data,
-        &args.run,
-        &args.optimizer,
-        args.schedule.as_deref(),
-        args.batch_size,
-        args.seed,
-        &args.out,
-        args.resume,
-    )?;
+    let mut t = if args.resume {
+        // A resumed run is the same run: its optimizer, schedule, batch size
+        // and seed come from its checkpoint, and changing them would break
+        // the bit-for-bit continuation.
+        for (given, flag) in [
+            (args.optimizer.is_some(), "--optimizer"),
+            (args.schedule.is_some(), "--schedule"),
+            (args.batch_size.is_some(), "--batch-size"),
+        ] {
+            if given {
+                return Err(Error::InvalidInput(format!(
+                    "--resume continues the run in {} with its own settings; {flag} cannot change. \
+                     To train on with other settings, start a new run from its model: \
+                     --init {}",
+                    args.out.display(),
+                    args.out.join("model.safetensors").display()
+                ))
+                .into());
+            }
+        }
+        let stored = Trainer::settings_of(&args.out)?.seed();
+        if let Some(seed) = args.seed
+            && seed != stored
+        {
+            return Err(Error::InvalidInput(format!(
+                "--seed {seed} differs from the run's seed {stored}: the data split and the \
+                 shuffling would differ; leave --seed out to resume"
+            ))
+            .into());
+        }
+        trainer(&args.data, &args.run, "", None, 0, stored, &args.out, true)?
+    } else {
+        trainer(
+            &args.data,
+            &args.run,
+            args.optimizer.as_deref().unwrap_or("adam(lr=0.001)"),
+            args.schedule.as_deref(),
+            args.batch_size.unwrap_or(32),
+            args.seed.unwrap_or(0),
+            &args.out,
+            false,
+        )?
+    };
     let bar = if io::stderr().is_terminal() {
         let b = ProgressBar::new(0);
         b.set_style(
@@ -232,7 +265,7 @@ fn epoch_row(e: &EpochRecord) -> String {
             .analysis
             .as_ref()
             .map_or(String::new(), |a| format!(" → {}", a.verdict));
-        format!("{:?}{verdict}", s.kind).to_lowercase()
+        format!("{}{verdict}", s.kind.as_str())
     });
     format!(
         "  {:>5}  {:>11}  {:>9}  {:>11}  {:>11}  {:>9}  {:>11}  {:>9}  {stall}",
@@ -273,6 +306,15 @@ pub fn compare(args: &CompareArgs, out: &mut impl Write) -> anyhow::Result<()> {
     for s in schedules.iter().flatten() {
         ScheduleSpec::parse(s)?;
     }
+    // Shared settings and the data, checked once before anything is written.
+    for &b in &args.batch_sizes {
+        for &seed in &args.seeds {
+            settings(&args.run, b, seed)?;
+        }
+    }
+    for &seed in &args.seeds {
+        load(&args.data, seed)?;
+    }
     let mut runs = Vec::new();
     for o in &args.optimizers {
         for s in &schedules {
@@ -291,6 +333,17 @@ pub fn compare(args: &CompareArgs, out: &mut impl Write) -> anyhow::Result<()> {
                 }
             }
         }
+    }
+    if let Some(r) = runs
+        .iter()
+        .find(|r| r.dir.join("checkpoint.safetensors").exists())
+    {
+        return Err(Error::InvalidInput(format!(
+            "{} already holds a comparison ({} has a run); choose another --out",
+            args.out.display(),
+            r.dir.display()
+        ))
+        .into());
     }
     std::fs::create_dir_all(&args.out).map_err(|e| Error::Io {
         action: "create the comparison directory".into(),
@@ -327,6 +380,7 @@ pub fn compare(args: &CompareArgs, out: &mut impl Write) -> anyhow::Result<()> {
         };
         rows.push(row);
     }
+    let failed = rows.iter().filter(|r| r.get("error").is_some()).count();
     let summary_path = args.out.join("summary.json");
     std::fs::write(&summary_path, serde_json::to_string_pretty(&rows)?).map_err(|e| Error::Io {
         action: "write".into(),
@@ -339,7 +393,7 @@ pub fn compare(args: &CompareArgs, out: &mut impl Write) -> anyhow::Result<()> {
             &json!({"runs": rows, "total_s": start.elapsed().as_secs_f64()}),
         )?;
         writeln!(out)?;
-        return Ok(());
+        return finish(failed, rows.len());
     }
     writeln!(
         out,
@@ -391,6 +445,14 @@ pub fn compare(args: &CompareArgs, out: &mut impl Write) -> anyhow::Result<()> {
         args.out.display(),
         summary_path.display()
     )?;
+    finish(failed, rows.len())
+}
+
+/// A comparison with failed runs is a failure (exit 1), after the table.
+fn finish(failed: usize, total: usize) -> anyhow::Result<()> {
+    if failed > 0 {
+        anyhow::bail!("{failed} of {total} runs failed (see their rows and summary.json)");
+    }
     Ok(())
 }
 

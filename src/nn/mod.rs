@@ -25,7 +25,7 @@ mod spec;
 pub use layers::BatchNormMode;
 pub use loss::Loss;
 pub use network::{
-    BatchGradient, BatchNormStats, META_ARCH, META_DATA, META_LOSS, Network, NetworkObjective,
-    NetworkOptions,
+    BatchGradient, BatchNormStats, META_ARCH, META_DATA, META_LOSS, META_TRAIN, Network,
+    NetworkObjective, NetworkOptions,
 };
 pub use spec::{Architecture, BufferSpec, Layer, ParameterSpec};

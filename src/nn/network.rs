@@ -20,6 +20,8 @@ use crate::{
 pub const META_ARCH: &str = "saddlescope.arch";
 /// Metadata key of the loss in saddlescope's own checkpoints.
 pub const META_LOSS: &str = "saddlescope.loss";
+/// Metadata key of a trainer's state (`saddlescope train`'s checkpoints).
+pub const META_TRAIN: &str = "saddlescope.train";
 /// Metadata key of the data description in saddlescope's own checkpoints.
 pub const META_DATA: &str = "saddlescope.data";
 
@@ -81,6 +83,19 @@ impl Network {
     ///
     /// A missing, unexpected or wrongly shaped tensor.
     pub fn from_checkpoint(checkpoint: Checkpoint, arch: Architecture) -> Result<Network> {
+        // A trainer's checkpoint (`saddlescope train`) also holds optimizer
+        // state; the network is the rest.
+        let mut checkpoint = checkpoint;
+        if checkpoint.metadata_mut().remove(META_TRAIN).is_some() {
+            let optimizer: Vec<String> = checkpoint
+                .names()
+                .filter(|n| n.starts_with("optimizer."))
+                .map(String::from)
+                .collect();
+            for name in optimizer {
+                checkpoint.remove(&name);
+            }
+        }
         let mut expected: Vec<(String, Vec<usize>)> = arch
             .parameters()
             .into_iter()

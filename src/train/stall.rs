@@ -23,6 +23,14 @@ pub enum StallKind {
 }
 
 impl StallKind {
+    /// The snake-case name used in JSON, CSV and tables.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StallKind::NearCriticalPoint => "near_critical_point",
+            StallKind::Ravine => "ravine",
+        }
+    }
+
     /// A sentence for logs and tables.
     pub fn describe(self) -> &'static str {
         match self {

@@ -12,14 +12,13 @@ use serde_json::Value;
 use super::settings::{ScheduleInterval, TrainSettings};
 use super::stall::{Stall, StallAnalysis, StallDetector, StallKind};
 use crate::data::Rng;
+use crate::nn::META_TRAIN;
 use crate::{
     AnalysisSettings, BatchNormMode, Checkpoint, Dataset, Error, LanczosSettings, Layer, Loss,
     Network, NetworkObjective, NetworkOptions, Optimizer, OptimizerSpec, Result, ScheduleSpec,
     Scheduler, Tensor, TwiceDifferentiable, analyze, analyze_matrix_free,
 };
 
-/// Metadata key of the trainer's state in `checkpoint.safetensors`.
-const META_TRAIN: &str = "saddlescope.train";
 /// Prefix of the optimizer-state tensors in `checkpoint.safetensors`.
 const OPTIMIZER_PREFIX: &str = "optimizer.";
 
@@ -118,6 +117,28 @@ struct State {
     loss: String,
     l2: f64,
     settings: Value,
+    /// FNV-1a of the training and validation sets' bits, so that a resume
+    /// on other data (another --seed, --scale or split) is refused.
+    data: String,
+}
+
+/// FNV-1a over a data set's shape, inputs and targets.
+fn fingerprint(train: &Dataset, validation: Option<&Dataset>) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut eat = |x: u64| {
+        for b in x.to_le_bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    };
+    for d in std::iter::once(train).chain(validation) {
+        eat(d.rows() as u64);
+        eat(d.features() as u64);
+        for v in d.inputs().iter().chain(d.targets()) {
+            eat(v.to_bits());
+        }
+    }
+    format!("{h:016x}")
 }
 
 /// A mini-batch trainer for a [`Network`] on a [`Dataset`], with an
@@ -224,7 +245,6 @@ impl Trainer {
                 dir.display()
             )));
         }
-        fs::create_dir_all(&dir).map_err(|e| io_error("create the run directory", &dir, e))?;
         let mut optimizer = Optimizer::new(optimizer, network.params().len())?;
         let scheduler = schedule
             .map(|s| Scheduler::new(s, &mut optimizer))
@@ -243,11 +263,14 @@ impl Trainer {
             loss: loss.to_string(),
             l2,
             settings: serde_json::to_value(&settings).unwrap_or(Value::Null),
+            data: fingerprint(&train, validation.as_ref()),
         };
         let trainer = Trainer::assemble(
             network, train, validation, loss, l2, optimizer, scheduler, settings, dir, state,
         )?;
-        // Fresh logs with headers.
+        // Everything checked: now the directory and fresh logs with headers.
+        fs::create_dir_all(&trainer.dir)
+            .map_err(|e| io_error("create the run directory", &trainer.dir, e))?;
         let csv = trainer.dir.join("epochs.csv");
         fs::write(&csv, format!("{}\n", EPOCH_COLUMNS.join(",")))
             .map_err(|e| io_error("write", &csv, e))?;
@@ -399,6 +422,14 @@ impl Trainer {
                 .collect::<Result<BTreeMap<_, _>>>()?;
             s.load_state(&decoded)?;
         }
+        if fingerprint(&train, validation.as_ref()) != state.data {
+            return Err(Error::InvalidInput(format!(
+                "the data differ from those the run in {} was trained on ({} training rows given); \
+                 resume with the same --data, --target, --scale, --standardize, --validation and --seed",
+                dir.display(),
+                train.rows()
+            )));
+        }
         let mut settings: TrainSettings = settings_from(&state.settings)
             .ok_or_else(|| bad("unreadable training settings".into()))?;
         if let Some(e) = epochs {
@@ -417,6 +448,27 @@ impl Trainer {
         Trainer::assemble(
             network, train, validation, loss, l2, optimizer, scheduler, settings, dir, state,
         )
+    }
+
+    /// The settings a run in `dir` was started with (to reload its data the
+    /// same way before [`Trainer::resume`]).
+    ///
+    /// # Errors
+    ///
+    /// No trainer checkpoint in `dir`.
+    pub fn settings_of(dir: impl AsRef<Path>) -> Result<TrainSettings> {
+        let path = dir.as_ref().join("checkpoint.safetensors");
+        let checkpoint = Checkpoint::read(&path)?;
+        let bad = |message: &str| Error::Checkpoint {
+            path: path.display().to_string(),
+            message: message.into(),
+        };
+        let state: State = checkpoint
+            .metadata()
+            .get(META_TRAIN)
+            .ok_or_else(|| bad("no trainer state: not written by `saddlescope train`"))
+            .and_then(|s| serde_json::from_str(s).map_err(|_| bad("unreadable trainer state")))?;
+        settings_from(&state.settings).ok_or_else(|| bad("unreadable training settings"))
     }
 
     /// The network as trained so far.
@@ -687,7 +739,7 @@ impl Trainer {
                 .analysis
                 .as_ref()
                 .map_or(String::new(), |a| format!(" ({})", a.verdict));
-            format!("{:?}{verdict}", s.kind).to_lowercase()
+            format!("{}{verdict}", s.kind.as_str())
         });
         writeln!(
             csv,
@@ -802,8 +854,10 @@ fn diverged(e: Error, epoch: usize, step: u64, dir: &Path) -> Error {
         Error::NonFinite { what, detail } => Error::NonFinite {
             what: format!("training diverged at epoch {epoch}, step {step}: {what}"),
             detail: format!(
-                "{detail}; the last good checkpoint, {}, is intact (lower the learning rate and resume, or start again)",
-                dir.join("checkpoint.safetensors").display()
+                "{detail}; the last good checkpoint, {}, is intact: resume from it, or start a new run \
+                 from its model with a lower learning rate (--init {})",
+                dir.join("checkpoint.safetensors").display(),
+                dir.join("model.safetensors").display()
             ),
         },
         other => other,
