@@ -62,6 +62,14 @@ pub enum Command {
         --optimizer \"sgd(lr=0.1)\" --optimizer \"adam(lr=0.001)\" --batch-sizes 32,256 --seeds 0,1 \\\n      \
         --epochs 20 --out grid")]
     Compare(Box<CompareArgs>),
+    /// Escape a saddle point along the eigenvector of λmin, and compare the
+    /// escape with gradient descent, momentum, Adam, perturbed gradient
+    /// descent and saddle-free Newton from the same point.
+    #[command(after_help = "Examples:\n  \
+        saddlescope escape --function double_well --at 0,0 --optimizer \"gd(lr=0.1)\" --steps 50\n  \
+        saddlescope escape --checkpoint stalled.safetensors --arch \"linear(4,5),tanh,linear(5,3)\" \\\n      \
+        --data iris.csv --steps 100 --optimizer \"adam(lr=0.01)\" --out escaped.safetensors --json")]
+    Escape(Box<EscapeArgs>),
     /// List the built-in functions with their known critical points, each
     /// classified by the engine.
     Functions(FunctionsArgs),
@@ -449,6 +457,38 @@ pub struct CompareArgs {
     #[arg(long, value_name = "DIR", default_value = "saddlescope-compare")]
     pub out: std::path::PathBuf,
     /// Print the JSON summary instead of the table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EscapeArgs {
+    #[command(flatten)]
+    pub source: Source,
+    /// Variable order for --expr, comma-separated.
+    #[arg(long, value_name = "X,Y,…", requires = "expr")]
+    pub vars: Option<String>,
+    /// The point (for --expr and --function).
+    #[arg(long, value_name = "X,Y,…", allow_hyphen_values = true)]
+    pub at: Option<String>,
+    #[command(flatten)]
+    pub network: NetworkArgs,
+    /// Steps of every method compared (the escape step counts as one).
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub steps: usize,
+    /// The optimizer that continues after the escape step; its learning
+    /// rate is also gradient descent's, momentum's, Adam's and PGD's.
+    #[arg(long, value_name = "SPEC", default_value = "adam(lr=0.01)")]
+    pub optimizer: String,
+    /// The longest trial escape step α₀ (halved until the loss falls, then
+    /// doubled while it keeps falling).
+    #[arg(long, value_name = "ALPHA", default_value_t = 1.0)]
+    pub step_length: f64,
+    /// Write the escaped network (after the escape step) here, in
+    /// saddlescope's format.
+    #[arg(long, value_name = "CKPT")]
+    pub out: Option<std::path::PathBuf>,
+    /// Print the JSON report instead of the table.
     #[arg(long)]
     pub json: bool,
 }

@@ -23,6 +23,7 @@ pub enum Problem {
 
 /// A network's loss on a data set, and what to say about it.
 pub struct NetworkProblem {
+    pub network: Network,
     objective: NetworkObjective,
     checkpoint: String,
     scale: Option<f64>,
@@ -436,6 +437,7 @@ fn network_problem(
     };
     let objective = NetworkObjective::new(&network, &data, loss, options.clone())?;
     Ok(NetworkProblem {
+        network: network.clone(),
         objective,
         checkpoint: path.display().to_string(),
         scale: args.scale,

@@ -4,6 +4,7 @@
 mod args;
 mod config;
 mod descend;
+mod escape;
 mod render;
 mod spectrum;
 mod train;
@@ -64,6 +65,16 @@ pub fn run() -> Result<ExitCode> {
         }
         Command::Train(args) => train::train(&args, &mut out)?,
         Command::Compare(args) => train::compare(&args, &mut out)?,
+        Command::Escape(args) => {
+            let config = escape::EscapeConfig::from_args(&args)?;
+            let report = config.run()?;
+            if args.json {
+                serde_json::to_writer_pretty(&mut out, &config.json(&report))?;
+                writeln!(out)?;
+            } else {
+                config.render(&mut out, &report)?;
+            }
+        }
         Command::Functions(args) => {
             let rows = config::function_rows(args.dim)?;
             if args.json {
