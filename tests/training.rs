@@ -504,3 +504,52 @@ fn early_stopping_ends_a_run_that_stopped_improving() {
     assert_eq!(r.best_epoch, 1);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// #6: `--escape-saddles` — at the stall on the exact saddle the trainer
+/// steps along ±u_min, logs it, and the loss then falls below the saddle's.
+#[test]
+fn the_trainer_escapes_a_saddle_and_trains_on() {
+    let arch = Architecture::parse("linear(4,5),tanh,linear(5,3)").unwrap();
+    let mut theta = vec![0.0; 43];
+    for k in 0..3 {
+        theta[40 + k] = (50.0f64 / 150.0).ln();
+    }
+    let net = Network::init(&arch, 0)
+        .unwrap()
+        .with_params(nalgebra::DVector::from_vec(theta))
+        .unwrap();
+    let dir = temp_dir("escape");
+    let mut t = Trainer::new(
+        net,
+        iris(),
+        None,
+        Loss::CrossEntropy,
+        0.0,
+        &OptimizerSpec::parse("sgd(lr=0.1)").unwrap(),
+        None,
+        TrainSettings::default()
+            .with_epochs(10)
+            .unwrap()
+            .with_batch_size(150)
+            .unwrap()
+            .with_stall_detection(3, 1e-3, 1e-6)
+            .unwrap()
+            .with_escape_saddles(true),
+        &dir,
+    )
+    .unwrap();
+    let report = t.run(&mut |_| {}).unwrap();
+    let saddle_loss = 3f64.ln();
+    let stall = report.epochs[3].stall.as_ref().expect("a stall at epoch 4");
+    let escape = stall.escape.as_ref().expect("an escape at the saddle");
+    assert!(escape.lambda_min < 0.0);
+    assert!((escape.loss_before - saddle_loss).abs() < 1e-12);
+    assert!(escape.loss_after < escape.loss_before);
+    // Before the escape training could not move; after it, it trains on.
+    assert!((report.epochs[2].train_loss - saddle_loss).abs() < 1e-12);
+    let last = report.epochs.last().unwrap().train_loss;
+    assert!(last < escape.loss_after, "{last}");
+    let log = std::fs::read_to_string(dir.join("log.jsonl")).unwrap();
+    assert!(log.contains("\"kind\":\"escape\""));
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -390,6 +390,10 @@ pub struct TrainLoop {
     /// Run the Hessian analysis at stalled parameters and log the verdict.
     #[arg(long)]
     pub analyze_stalls: bool,
+    /// At a stall on a saddle, step along ±u_min (λmin's eigenvector), log
+    /// it and train on.
+    #[arg(long)]
+    pub escape_saddles: bool,
     /// Do not write per-step records to log.jsonl.
     #[arg(long)]
     pub no_step_log: bool,

@@ -69,6 +69,7 @@ fn settings(run: &TrainLoop, batch: usize, seed: u64) -> saddlescope::Result<Tra
         })
         .with_stall_detection(run.stall_window, run.stall_tol, run.small_grad)?
         .with_stall_analysis(run.analyze_stalls, 3000)
+        .with_escape_saddles(run.escape_saddles)
         .with_step_logs(!run.no_step_log)
         .with_checkpoint_seconds(run.checkpoint_seconds)?;
     if let Some(p) = run.patience {
@@ -238,6 +239,16 @@ fn render_run(out: &mut impl Write, dir: &Path, r: &TrainReport, total: f64) -> 
             )?;
             if let Some(a) = &s.analysis {
                 write!(out, "; Hessian: {}", a.explanation)?;
+            }
+            if let Some(e) = &s.escape {
+                write!(
+                    out,
+                    "; escaped along u_min (λmin = {}, α = {}): loss {} → {}",
+                    num(e.lambda_min),
+                    num(e.step_length),
+                    num(e.loss_before),
+                    num(e.loss_after)
+                )?;
             }
             writeln!(out)?;
         }

@@ -9,5 +9,5 @@ mod stall;
 mod trainer;
 
 pub use settings::{ScheduleInterval, TrainSettings};
-pub use stall::{Stall, StallAnalysis, StallKind};
+pub use stall::{Stall, StallAnalysis, StallEscape, StallKind};
 pub use trainer::{EPOCH_COLUMNS, EpochRecord, Finish, Progress, StepRecord, TrainReport, Trainer};

@@ -45,6 +45,7 @@ pub struct TrainSettings {
     pub(crate) dense_budget: usize,
     pub(crate) log_steps: bool,
     pub(crate) checkpoint_seconds: f64,
+    pub(crate) escape_saddles: bool,
 }
 
 impl Default for TrainSettings {
@@ -65,6 +66,7 @@ impl Default for TrainSettings {
             dense_budget: 3000,
             log_steps: true,
             checkpoint_seconds: 1.0,
+            escape_saddles: false,
         }
     }
 }
@@ -184,6 +186,13 @@ impl TrainSettings {
     pub fn with_stall_analysis(mut self, analyze: bool, dense_budget: usize) -> Self {
         self.analyze_stalls = analyze;
         self.dense_budget = dense_budget;
+        self
+    }
+    /// At a stall near a critical point with negative curvature (a saddle),
+    /// take the escape step along ±u_min ([`escape_step`](crate::escape_step)),
+    /// log it and train on from there.
+    pub fn with_escape_saddles(mut self, on: bool) -> Self {
+        self.escape_saddles = on;
         self
     }
     /// BatchNorm's running-statistics momentum (PyTorch's 0.1).

@@ -60,6 +60,21 @@ pub struct Stall {
     pub lr_times_curvature: f64,
     /// The Hessian analysis at the stalled parameters, when asked for.
     pub analysis: Option<StallAnalysis>,
+    /// The escape step taken (`--escape-saddles`, at a saddle).
+    pub escape: Option<StallEscape>,
+}
+
+/// An escape step taken at a stall.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StallEscape {
+    /// λmin at the stalled parameters.
+    pub lambda_min: f64,
+    /// The step length along ±u_min.
+    pub step_length: f64,
+    /// The full-data loss before the step.
+    pub loss_before: f64,
+    /// And after it.
+    pub loss_after: f64,
 }
 
 /// The verdict at stalled parameters.

@@ -10,13 +10,13 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::settings::{ScheduleInterval, TrainSettings};
-use super::stall::{Stall, StallAnalysis, StallDetector, StallKind};
+use super::stall::{Stall, StallAnalysis, StallDetector, StallEscape, StallKind};
 use crate::data::Rng;
 use crate::nn::META_TRAIN;
 use crate::{
-    AnalysisSettings, BatchNormMode, Checkpoint, Dataset, Error, LanczosSettings, Layer, Loss,
-    Network, NetworkObjective, NetworkOptions, Optimizer, OptimizerSpec, Result, ScheduleSpec,
-    Scheduler, Tensor, TwiceDifferentiable, analyze, analyze_matrix_free,
+    AnalysisSettings, BatchNormMode, Checkpoint, Dataset, Error, EscapeSettings, LanczosSettings,
+    Layer, Loss, Network, NetworkObjective, NetworkOptions, Optimizer, OptimizerSpec, Result,
+    ScheduleSpec, Scheduler, Tensor, TwiceDifferentiable, analyze, analyze_matrix_free,
 };
 
 /// Prefix of the optimizer-state tensors in `checkpoint.safetensors`.
@@ -596,8 +596,14 @@ impl Trainer {
                 let metric = s.needs_metric().then_some(monitored);
                 s.step(&mut self.optimizer, metric)?;
             }
-            let stall =
+            let (stall, escaped) =
                 self.detect_stall(&full, &params, epoch, train_loss, gradient.as_slice())?;
+            if let Some(point) = escaped {
+                params = point;
+                self.network = self
+                    .network
+                    .with_params(nalgebra::DVector::from_vec(params.clone()))?;
+            }
             let record = EpochRecord {
                 epoch,
                 steps: self.state.step,
@@ -655,7 +661,7 @@ impl Trainer {
         epoch: usize,
         loss: f64,
         gradient: &[f64],
-    ) -> Result<Option<Stall>> {
+    ) -> Result<(Option<Stall>, Option<Vec<f64>>)> {
         let s = &self.settings;
         let mut detector = StallDetector {
             losses: std::mem::take(&mut self.state.stall_losses),
@@ -663,7 +669,7 @@ impl Trainer {
         let fired = detector.observe(loss, s.stall_window, s.stall_improvement);
         self.state.stall_losses = detector.losses;
         let Some(relative_improvement) = fired else {
-            return Ok(None);
+            return Ok((None, None));
         };
         let grad_norm = gradient.iter().map(|x| x * x).sum::<f64>().sqrt();
         let kind = if grad_norm <= s.small_gradient {
@@ -687,16 +693,43 @@ impl Trainer {
         } else {
             None
         };
-        Ok(Some(Stall {
-            epoch,
-            kind,
-            loss,
-            relative_improvement,
-            grad_norm,
-            curvature_along_gradient: curvature,
-            lr_times_curvature: self.optimizer.lr() * curvature,
-            analysis,
-        }))
+        let mut escaped = None;
+        let escape = if s.escape_saddles && kind == StallKind::NearCriticalPoint {
+            let settings = EscapeSettings::default()
+                .with_dense_budget(s.dense_budget)
+                .with_seed(s.seed);
+            match crate::escape_step(full, params, &settings) {
+                Ok(step) => {
+                    let e = StallEscape {
+                        lambda_min: step.lambda_min,
+                        step_length: step.step_length,
+                        loss_before: step.loss_before,
+                        loss_after: step.loss_after,
+                    };
+                    escaped = Some(step.point);
+                    Some(e)
+                }
+                // No negative curvature: a minimum or degenerate, not a saddle.
+                Err(Error::InvalidInput(_)) => None,
+                Err(e) => return Err(e),
+            }
+        } else {
+            None
+        };
+        Ok((
+            Some(Stall {
+                epoch,
+                kind,
+                loss,
+                relative_improvement,
+                grad_norm,
+                curvature_along_gradient: curvature,
+                lr_times_curvature: self.optimizer.lr() * curvature,
+                analysis,
+                escape,
+            }),
+            escaped,
+        ))
     }
 
     fn append_logs(
@@ -730,6 +763,12 @@ impl Trainer {
             v["kind"] = "stall".into();
             v["message"] = stall.kind.describe().into();
             writeln!(jsonl, "{v}").map_err(write_err(jsonl_path))?;
+            if let Some(e) = &stall.escape {
+                let mut v = serde_json::to_value(e).unwrap_or(Value::Null);
+                v["kind"] = "escape".into();
+                v["epoch"] = record.epoch.into();
+                writeln!(jsonl, "{v}").map_err(write_err(jsonl_path))?;
+            }
         }
         jsonl.flush().map_err(write_err(jsonl_path))?;
         let mut csv = open(csv_path)?;
@@ -844,6 +883,7 @@ fn settings_from(v: &Value) -> Option<TrainSettings> {
         analyze_stalls: v["analyze_stalls"].as_bool()?,
         dense_budget: u("dense_budget")?,
         log_steps: v["log_steps"].as_bool()?,
+        escape_saddles: v["escape_saddles"].as_bool().unwrap_or(false),
         checkpoint_seconds: f("checkpoint_seconds").unwrap_or(d.checkpoint_seconds),
     })
 }
