@@ -177,8 +177,9 @@ pub struct EscapeStep {
 }
 
 /// The escape step along ±u_min: both signs tried at lengths α₀, α₀/2, …;
-/// the first length at which a sign lowers L is kept, with the better sign,
-/// and then doubled while that lowers L further (so the step is neither
+/// at the first length where a sign lowers L that sign is kept, and the
+/// length is then halved while that lowers L further — or, when α₀ itself
+/// was accepted, doubled while that does (so the step is neither
 /// needlessly short nor past the far side of the valley).
 ///
 /// # Errors
@@ -243,6 +244,20 @@ pub fn escape_step<F: TwiceDifferentiable + Sync + ?Sized>(
             settings.initial_step, alpha
         )));
     };
+    // Shorten while a shorter step is better still (the loss along ±u is
+    // not a parabola: past its valley a long step gains less).
+    if alpha < settings.initial_step || !settings.lengthen {
+        for _ in 0..settings.halvings {
+            let (l, p) = trial(0.5 * alpha, sign)?;
+            if l < loss {
+                loss = l;
+                alpha *= 0.5;
+                point = p;
+            } else {
+                break;
+            }
+        }
+    }
     // Lengthen while it keeps helping (only when α₀ was accepted at once).
     if settings.lengthen && alpha == settings.initial_step {
         for _ in 0..30 {
