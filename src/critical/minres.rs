@@ -187,6 +187,18 @@ impl MinresStop {
 }
 
 /// What [`minres`] returns.
+///
+/// # Examples
+///
+/// ```
+/// use nalgebra::dmatrix;
+/// use saddlescope::{minres, MinresSettings, MinresStop};
+/// let a = dmatrix![4.0, 1.0; 1.0, 3.0];
+/// let s = minres(&a, &[1.0, 2.0], &MinresSettings::default()).unwrap();
+/// assert_eq!((s.stop, s.iterations, s.lifted), (MinresStop::Solved, 2, false));
+/// assert_eq!(s.nonpositive_curvature, None); // A is positive definite
+/// assert!(s.residual_norm < 1e-12 && s.residual.norm() < 1e-12);
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct MinresSolution {
     /// The approximate (least-squares, minimum-norm) solution.
@@ -238,7 +250,7 @@ pub struct MinresSolution {
 /// let s = minres(&a, &[1.0, 2.0, 3.0], &MinresSettings::default()).unwrap();
 /// assert_eq!(s.stop, MinresStop::Solved);
 /// assert!((&a * &s.x - dvector![1.0, 2.0, 3.0]).norm() < 1e-8);
-/// assert_eq!(s.nonpositive_curvature, Some(2)); // A is indefinite
+/// assert_eq!(s.nonpositive_curvature, Some(1)); // r₀ᵀAr₀ = bᵀAb = −1.5
 ///
 /// let singular = dmatrix![2.0, 0.0, 0.0; 0.0, -1.0, 0.0; 0.0, 0.0, 0.0];
 /// let s = minres(&singular, &[2.0, 1.0, 5.0], &MinresSettings::default()).unwrap();

@@ -91,6 +91,13 @@ pub enum FinderMethod {
 
 impl FinderMethod {
     /// Every method, in the order above.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use saddlescope::FinderMethod;
+    /// assert_eq!(FinderMethod::ALL.map(FinderMethod::as_str), ["newton-mr", "gradnorm", "newton"]);
+    /// ```
     pub const ALL: [FinderMethod; 3] = [
         FinderMethod::NewtonMr,
         FinderMethod::GradNorm,
@@ -574,6 +581,19 @@ impl fmt::Display for FinderStop {
 }
 
 /// One iteration of a finder: the state at its start and the step taken.
+///
+/// # Examples
+///
+/// ```
+/// use saddlescope::{builtin, newton_mr, FinderSettings, MinresStop};
+/// let f = builtin("double_well", 2).unwrap();
+/// let o = newton_mr(&f, &[0.8, 0.3], &FinderSettings::default()).unwrap();
+/// let first = &o.history[0];
+/// assert!((first.loss - (0.8f64.powi(4) / 4.0 - 0.32 + 0.045)).abs() < 1e-15);
+/// assert_eq!(first.alpha, Some(1.0)); // a full Newton step
+/// assert_eq!(first.minres_stop, Some(MinresStop::Solved));
+/// assert!(o.history.windows(2).all(|w| w[1].grad_norm < w[0].grad_norm));
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FinderStep {
     /// ‖∇f‖₂ at the start of the iteration.
@@ -598,6 +618,19 @@ pub struct FinderStep {
 
 /// The analysis of a finder's end point: dense, or from the ends of the
 /// spectrum.
+///
+/// # Examples
+///
+/// ```
+/// use saddlescope::{builtin, newton_mr, EndPointAnalysis, FinderSettings};
+/// let f = builtin("himmelblau", 2).unwrap();
+/// let dense = newton_mr(&f, &[3.1, 2.1], &FinderSettings::default()).unwrap();
+/// assert!(matches!(dense.analysis, EndPointAnalysis::Dense(_)));
+/// let s = FinderSettings::default().with_dense_budget(1);
+/// let lanczos = newton_mr(&f, &[3.1, 2.1], &s).unwrap();
+/// assert!(matches!(lanczos.analysis, EndPointAnalysis::MatrixFree(_)));
+/// assert_eq!(dense.verdict, lanczos.verdict);
+/// ```
 #[derive(Debug, Clone)]
 pub enum EndPointAnalysis {
     /// [`analyze`]: the whole spectrum.
@@ -644,6 +677,19 @@ impl EndPointAnalysis {
 }
 
 /// What a finder found.
+///
+/// # Examples
+///
+/// ```
+/// use saddlescope::{builtin, newton_mr, FinderSettings, FinderStop, Verdict};
+/// let f = builtin("himmelblau", 2).unwrap();
+/// let o = newton_mr(&f, &[-0.3, -0.9], &FinderSettings::default()).unwrap();
+/// assert_eq!(o.stop, FinderStop::Converged);
+/// assert_eq!(o.verdict, Verdict::LocalMaximum); // Newton-MR climbs too
+/// assert!((o.x[0] + 0.270845).abs() < 1e-6 && (o.x[1] + 0.923039).abs() < 1e-6);
+/// assert_eq!(o.iterations, o.history.len());
+/// assert!(o.hvps >= o.iterations);
+/// ```
 #[derive(Debug, Clone)]
 pub struct FinderOutcome {
     /// The finder that ran.
@@ -1729,6 +1775,18 @@ impl EnumerationSettings {
 }
 
 /// One distinct critical point found by [`enumerate_critical_points`].
+///
+/// # Examples
+///
+/// ```
+/// use saddlescope::{builtin, enumerate_critical_points, EnumerationSettings, SearchBox, Verdict};
+/// let f = builtin("double_well", 2).unwrap();
+/// let b = SearchBox::cube(2, -2.0, 2.0).unwrap();
+/// let e = enumerate_critical_points(&f, &b, &EnumerationSettings::default()).unwrap();
+/// let saddle = e.points.iter().find(|p| p.verdict == Verdict::SaddlePoint).unwrap();
+/// assert!(saddle.x.iter().all(|v| v.abs() < 1e-10) && saddle.grad_norm <= 1e-10);
+/// assert!(saddle.hits >= 1);
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FoundPoint {
     /// The point (of the starts that converged here, the one with the
@@ -1745,6 +1803,20 @@ pub struct FoundPoint {
 }
 
 /// What [`enumerate_critical_points`] found.
+///
+/// # Examples
+///
+/// ```
+/// use saddlescope::{builtin, enumerate_critical_points, EnumerationSettings, SearchBox, Starts};
+/// let f = builtin("double_well", 2).unwrap();
+/// let b = SearchBox::cube(2, -2.0, 2.0).unwrap();
+/// // An odd grid puts a start on the saddle's axis x = 0.
+/// let s = EnumerationSettings::default().with_starts(Starts::Grid { per_axis: 5 });
+/// let e = enumerate_critical_points(&f, &b, &s).unwrap();
+/// assert_eq!((e.starts, e.points.len()), (25, 3));
+/// assert_eq!(e.points.iter().map(|p| p.hits).sum::<usize>(), e.converged - e.outside);
+/// assert!(e.points[0].loss <= e.points[2].loss);
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Enumeration {
     /// The distinct converged points, sorted by f (compared at a relative
