@@ -183,3 +183,56 @@ fn escape_on_functions_and_its_errors() {
     ]);
     assert_eq!(code, 2);
 }
+
+/// `find` (#6): Himmelblau's 9 critical points from 100 starts; JSON points
+/// with x, grad_norm, verdict, loss.
+#[test]
+fn find_enumerates_himmelblau_and_finds_one_point_from_a_start() {
+    let j = json(&[
+        "find",
+        "--function",
+        "himmelblau",
+        "--box=-5,5,-5,5",
+        "--starts",
+        "100",
+        "--seed",
+        "3",
+        "--json",
+    ]);
+    let points = j["points"].as_array().unwrap();
+    assert_eq!(points.len(), 9);
+    let count = |v: &str| points.iter().filter(|p| p["verdict"] == v).count();
+    assert_eq!(
+        (
+            count("local_minimum"),
+            count("saddle_point"),
+            count("local_maximum")
+        ),
+        (4, 4, 1)
+    );
+    for p in points {
+        assert!(p["grad_norm"].as_f64().unwrap() < 1e-10);
+        assert_eq!(p["x"].as_array().unwrap().len(), 2);
+        assert!(p["loss"].is_number());
+    }
+    let j = json(&[
+        "find",
+        "--function",
+        "double_well",
+        "--from",
+        "0.8,0.3",
+        "--method",
+        "gradnorm",
+        "--json",
+    ]);
+    let p = &j["points"][0];
+    assert_eq!(p["verdict"], "local_minimum");
+    assert!((p["loss"].as_f64().unwrap() + 0.25).abs() < 1e-12);
+    assert!(j["iterations"].as_u64().unwrap() > 0);
+    let (code, _, err) = run(&["find", "--function", "himmelblau"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--from"), "{err}");
+    let (code, _, err) = run(&["find", "--function", "himmelblau", "--box=-5,5,-5"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("even"), "{err}");
+}

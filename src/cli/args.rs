@@ -70,6 +70,14 @@ pub enum Command {
         saddlescope escape --checkpoint stalled.safetensors --arch \"linear(4,5),tanh,linear(5,3)\" \\\n      \
         --data iris.csv --steps 100 --optimizer \"adam(lr=0.01)\" --out escaped.safetensors --json")]
     Escape(Box<EscapeArgs>),
+    /// Find critical points of any kind (minima, saddles, maxima) by
+    /// Newton-MR, gradient-norm minimisation or damped Newton: from one
+    /// start, or from many in a box, deduplicated and classified.
+    #[command(after_help = "Examples:\n  \
+        saddlescope find --function himmelblau --box=-5,5,-5,5 --starts 100 --seed 1\n  \
+        saddlescope find --function double_well --from 0.01,0.02 --method newton-mr --json\n  \
+        saddlescope find --checkpoint stalled.safetensors --arch \"linear(1,16),tanh,linear(16,1)\" --data sine.csv --loss mse")]
+    Find(Box<FindArgs>),
     /// List the built-in functions with their known critical points, each
     /// classified by the engine.
     Functions(FunctionsArgs),
@@ -495,6 +503,57 @@ pub struct EscapeArgs {
     /// Print the JSON report instead of the table.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct FindArgs {
+    #[command(flatten)]
+    pub source: Source,
+    /// Variable order for --expr, comma-separated.
+    #[arg(long, value_name = "X,Y,…", requires = "expr")]
+    pub vars: Option<String>,
+    /// One start point (for --expr and --function; a checkpoint starts at
+    /// its own parameters).
+    #[arg(
+        long,
+        value_name = "X,Y,…",
+        allow_hyphen_values = true,
+        conflicts_with = "search_box"
+    )]
+    pub from: Option<String>,
+    /// Starts in a box: LO,HI for each coordinate, e.g. --box=-5,5,-5,5.
+    #[arg(long = "box", value_name = "LO,HI,…", allow_hyphen_values = true)]
+    pub search_box: Option<String>,
+    /// Random starts in the box (seeded by --seed).
+    #[arg(long, value_name = "N", default_value_t = 100, conflicts_with = "grid")]
+    pub starts: usize,
+    /// A regular grid of K starts per coordinate instead of random ones.
+    #[arg(long, value_name = "K")]
+    pub grid: Option<usize>,
+    /// The finder.
+    #[arg(long, value_enum, default_value_t = FinderArg::NewtonMr)]
+    pub method: FinderArg,
+    /// Converged when ‖∇f‖ ≤ G.
+    #[arg(long, value_name = "G", default_value_t = 1e-10)]
+    pub grad_tol: f64,
+    /// Iterations per start.
+    #[arg(long, value_name = "N", default_value_t = 200)]
+    pub max_iters: usize,
+    #[command(flatten)]
+    pub network: NetworkArgs,
+    /// Print the JSON report instead of the table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FinderArg {
+    /// Newton-MR: MINRES on H·p = −g and a line search on ‖g‖².
+    NewtonMr,
+    /// L-BFGS on ½‖∇f‖² (its gradient is H·∇f).
+    Gradnorm,
+    /// Levenberg–Marquardt-damped Newton on ∇f = 0.
+    Newton,
 }
 
 #[derive(Debug, Args)]

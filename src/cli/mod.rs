@@ -5,6 +5,7 @@ mod args;
 mod config;
 mod descend;
 mod escape;
+mod find;
 mod render;
 mod spectrum;
 mod train;
@@ -65,6 +66,16 @@ pub fn run() -> Result<ExitCode> {
         }
         Command::Train(args) => train::train(&args, &mut out)?,
         Command::Compare(args) => train::compare(&args, &mut out)?,
+        Command::Find(args) => {
+            let config = find::FindConfig::from_args(&args)?;
+            let found = config.run()?;
+            if args.json {
+                serde_json::to_writer_pretty(&mut out, &config.json(&found))?;
+                writeln!(out)?;
+            } else {
+                config.render(&mut out, &found)?;
+            }
+        }
         Command::Escape(args) => {
             let config = escape::EscapeConfig::from_args(&args)?;
             let report = config.run()?;
