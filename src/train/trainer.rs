@@ -689,7 +689,7 @@ impl Trainer {
             0.0
         };
         let analysis = if s.analyze_stalls {
-            Some(stall_analysis(full, params, s.dense_budget)?)
+            Some(stall_analysis(full, params, s.dense_budget, s.small_gradient)?)
         } else {
             None
         };
@@ -906,8 +906,16 @@ fn diverged(e: Error, epoch: usize, step: u64, dir: &Path) -> Error {
 
 /// The verdict at stalled parameters: dense up to `budget` parameters,
 /// Lanczos above.
-fn stall_analysis(f: &NetworkObjective, params: &[f64], budget: usize) -> Result<StallAnalysis> {
-    let settings = AnalysisSettings::default();
+/// The gradient counts as zero up to the stall detector's `small_gradient`,
+/// so that a stall "near a critical point" is classified as one.
+fn stall_analysis(
+    f: &NetworkObjective,
+    params: &[f64],
+    budget: usize,
+    small_gradient: f64,
+) -> Result<StallAnalysis> {
+    let settings = AnalysisSettings::default()
+        .with_tolerances(crate::Tolerances::default().with_grad(small_gradient)?);
     if params.len() <= budget {
         let a = analyze(f, params, &settings)?;
         let c = &a.classification;
