@@ -62,6 +62,10 @@ pub struct Stall {
     pub analysis: Option<StallAnalysis>,
     /// The escape step taken (`--escape-saddles`, at a saddle).
     pub escape: Option<StallEscape>,
+    /// The stalled parameters (before any escape), for a closer look; not
+    /// written to the logs.
+    #[serde(skip)]
+    pub params: Vec<f64>,
 }
 
 /// An escape step taken at a stall.

@@ -727,6 +727,7 @@ impl Trainer {
                 lr_times_curvature: self.optimizer.lr() * curvature,
                 analysis,
                 escape,
+                params: params.to_vec(),
             }),
             escaped,
         ))
