@@ -689,7 +689,12 @@ impl Trainer {
             0.0
         };
         let analysis = if s.analyze_stalls {
-            Some(stall_analysis(full, params, s.dense_budget, s.small_gradient)?)
+            Some(stall_analysis(
+                full,
+                params,
+                s.dense_budget,
+                s.small_gradient,
+            )?)
         } else {
             None
         };
