@@ -15,6 +15,11 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// The main job on built-in defaults: an error surface with its critical
+    /// points and optimizers crossing it, a network whose training stalls
+    /// next to a saddle, the verdict there and the escape — as one HTML
+    /// report.
+    Tour(TourArgs),
     /// Classify a point from its gradient and Hessian spectrum: local
     /// minimum, local maximum, saddle point, degenerate, or not critical.
     #[command(after_help = "Examples:\n  \
@@ -554,6 +559,13 @@ pub enum FinderArg {
     Gradnorm,
     /// Levenberg–Marquardt-damped Newton on ∇f = 0.
     Newton,
+}
+
+#[derive(Debug, Args)]
+pub struct TourArgs {
+    /// Where to write the report and its runs.
+    #[arg(long, value_name = "DIR", default_value = "saddlescope-tour")]
+    pub out: std::path::PathBuf,
 }
 
 #[derive(Debug, Args)]

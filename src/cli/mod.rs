@@ -8,6 +8,8 @@ mod escape;
 mod find;
 mod render;
 mod spectrum;
+mod tour;
+mod tour_report;
 mod train;
 
 use std::io::Write;
@@ -66,6 +68,7 @@ pub fn run() -> Result<ExitCode> {
         }
         Command::Train(args) => train::train(&args, &mut out)?,
         Command::Compare(args) => train::compare(&args, &mut out)?,
+        Command::Tour(args) => tour::run(&args.out, &mut out)?,
         Command::Find(args) => {
             let config = find::FindConfig::from_args(&args)?;
             let found = config.run()?;
