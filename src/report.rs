@@ -44,7 +44,7 @@ pub enum Block {
 /// let html = r.to_html();
 /// assert!(html.starts_with("<!DOCTYPE html>"));
 /// assert!(html.contains("&lt;with&gt;")); // text is escaped
-/// assert!(html.contains("<td>-0.44</td>"));
+/// assert!(html.contains("<td class=\"n\">-0.44</td>")); // numbers align right
 /// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Report {
@@ -71,8 +71,8 @@ fn escape(text: &str) -> String {
 const STYLE: &str = "\
 body{font-family:-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;max-width:1080px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}\
 h1{font-size:1.7em;margin-bottom:.2em}h2{font-size:1.25em;margin-top:2em;border-bottom:1px solid #ddd;padding-bottom:.2em}\
-table{border-collapse:collapse;margin:1em 0;font-size:.92em}th,td{border:1px solid #ccc;padding:.3em .6em;text-align:right}\
-th{background:#f3f3f3}td:first-child,th:first-child{text-align:left}\
+table{border-collapse:collapse;margin:1em 0;font-size:.92em}th,td{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}\
+th{background:#f3f3f3}td.n{text-align:right;font-variant-numeric:tabular-nums}\
 figure{margin:1.2em 0}figure svg{max-width:100%;height:auto;border:1px solid #eee}figcaption{font-size:.9em;color:#555}\
 pre{background:#f6f6f6;padding:.7em;overflow-x:auto;font-size:.88em}nav a{margin-right:1em}";
 
@@ -124,7 +124,10 @@ impl Report {
                 for row in rows {
                     out.push_str("<tr>");
                     for c in row {
-                        let _ = write!(out, "<td>{}</td>", escape(c));
+                        // Numbers right-aligned, text left.
+                        let numeric = c.trim().parse::<f64>().is_ok() || c.trim() == "—";
+                        let class = if numeric { " class=\"n\"" } else { "" };
+                        let _ = write!(out, "<td{class}>{}</td>", escape(c));
                     }
                     out.push_str("</tr>\n");
                 }

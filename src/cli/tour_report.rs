@@ -71,21 +71,31 @@ pub fn network(report: &mut Report, n: &NetworkStudy) -> saddlescope::Result<()>
         .iter()
         .map(|r| {
             let last = r.report.epochs.last();
-            let stalls: Vec<String> = r
+            // The first stall in words; later ones counted by kind.
+            let all: Vec<_> = r
                 .report
                 .epochs
                 .iter()
-                .filter_map(|e| {
-                    e.stall.as_ref().map(|s| {
-                        let v = s
-                            .analysis
-                            .as_ref()
-                            .map_or(String::new(), |a| format!(" ({})", a.verdict));
-                        let esc = if s.escape.is_some() { ", escaped" } else { "" };
-                        format!("epoch {}: {}{v}{esc}", e.epoch, s.kind.as_str())
-                    })
-                })
+                .filter_map(|e| e.stall.as_ref().map(|s| (e.epoch, s)))
                 .collect();
+            let mut stalls = Vec::new();
+            if let Some((epoch, s)) = all.first() {
+                let v = s
+                    .analysis
+                    .as_ref()
+                    .map_or(String::new(), |a| format!(", {}", a.verdict));
+                let esc = if s.escape.is_some() { ", escaped" } else { "" };
+                stalls.push(format!("epoch {epoch}: {}{v}{esc}", s.kind.describe()));
+            }
+            let later = |kind: saddlescope::StallKind| {
+                all.iter().skip(1).filter(|(_, s)| s.kind == kind).count()
+            };
+            for kind in [saddlescope::StallKind::NearCriticalPoint, saddlescope::StallKind::Ravine] {
+                let n = later(kind);
+                if n > 0 {
+                    stalls.push(format!("then {n} × {}", kind.as_str()));
+                }
+            }
             vec![
                 r.name.clone(),
                 r.optimizer.clone(),
