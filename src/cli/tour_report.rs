@@ -90,7 +90,10 @@ pub fn network(report: &mut Report, n: &NetworkStudy) -> saddlescope::Result<()>
             let later = |kind: saddlescope::StallKind| {
                 all.iter().skip(1).filter(|(_, s)| s.kind == kind).count()
             };
-            for kind in [saddlescope::StallKind::NearCriticalPoint, saddlescope::StallKind::Ravine] {
+            for kind in [
+                saddlescope::StallKind::NearCriticalPoint,
+                saddlescope::StallKind::Ravine,
+            ] {
                 let n = later(kind);
                 if n > 0 {
                     stalls.push(format!("then {n} × {}", kind.as_str()));
