@@ -145,6 +145,7 @@ mod expr;
 mod functions;
 mod nn;
 mod optim;
+mod plot;
 mod spectrum;
 mod train;
 
@@ -158,6 +159,7 @@ pub use expr::*;
 pub use functions::*;
 pub use nn::*;
 pub use optim::*;
+pub use plot::*;
 pub use spectrum::*;
 pub use train::*;
 
