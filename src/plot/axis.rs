@@ -104,6 +104,8 @@ pub(crate) struct Axis {
     transform: Transform,
     tlo: f64,
     thi: f64,
+    /// Ticks only at integers (epochs, steps).
+    integer: bool,
 }
 
 impl Axis {
@@ -138,7 +140,14 @@ impl Axis {
             transform,
             tlo,
             thi,
+            integer: false,
         }
+    }
+
+    /// The same axis with ticks only at integers.
+    pub(crate) fn integers(mut self) -> Axis {
+        self.integer = true;
+        self
     }
 
     /// An axis over the finite data (positive data on a log axis), padded
@@ -163,12 +172,17 @@ impl Axis {
         };
         let (tlo, thi) = (t.forward(lo), t.forward(hi));
         let span = thi - tlo;
+        // A constant: half a decade either side on a log axis; from 0 to
+        // twice the value on a linear one (so that a constant learning
+        // rate does not look negative).
         let p = if span > 0.0 {
             span * pad
         } else if log {
             0.5
+        } else if tlo != 0.0 {
+            tlo.abs()
         } else {
-            tlo.abs().max(1.0) * 0.1
+            1.0
         };
         Axis::new(t.inverse(tlo - p), t.inverse(thi + p), t)
     }
@@ -203,7 +217,7 @@ impl Axis {
     pub(crate) fn ticks(&self, max: usize) -> Vec<f64> {
         let max = max.max(2);
         match self.transform {
-            Transform::Linear => linear_ticks(self.lo, self.hi, max),
+            Transform::Linear => linear_ticks(self.lo, self.hi, max, self.integer),
             Transform::Log => log_ticks(self.lo, self.hi, max),
             Transform::Symlog(c) => symlog_ticks(self.lo, self.hi, c, max),
         }
@@ -235,6 +249,9 @@ impl Axis {
                     return Vec::new();
                 }
                 let step = (major[1] - major[0]) / 2.0;
+                if self.integer && step.fract() != 0.0 {
+                    return Vec::new();
+                }
                 let start = (self.lo / step).ceil() as i64;
                 let end = (self.hi / step).floor() as i64;
                 (start..=end).map(|k| k as f64 * step).collect()
@@ -283,8 +300,8 @@ impl ValueFormatter<f64> for Axis {
 }
 
 /// Ticks at the multiples of the finest step 1, 2, 2.5 or 5 × 10ᵏ that
-/// gives at most `max` of them in [lo, hi].
-fn linear_ticks(lo: f64, hi: f64, max: usize) -> Vec<f64> {
+/// gives at most `max` of them in [lo, hi] (at least 1 for `integer`).
+fn linear_ticks(lo: f64, hi: f64, max: usize, integer: bool) -> Vec<f64> {
     let span = hi - lo;
     if !span.is_finite() || span <= 0.0 {
         return vec![lo];
@@ -293,8 +310,14 @@ fn linear_ticks(lo: f64, hi: f64, max: usize) -> Vec<f64> {
     // The step is m × 10ᵉ; ticks are k·m × 10ᵉ, computed so that 3 × 0.1
     // comes out as 0.3.
     let mut e = (span / max as f64).log10().floor() as i32 - 1;
+    if integer {
+        e = e.max(0);
+    }
     let (m, e) = 'search: loop {
         for m in [1.0, 2.0, 2.5, 5.0] {
+            if integer && e == 0 && m == 2.5 {
+                continue;
+            }
             if count(scaled(m, e)) <= max as f64 {
                 break 'search (m, e);
             }
@@ -358,7 +381,7 @@ fn log_ticks(lo: f64, hi: f64, max: usize) -> Vec<f64> {
     if t.len() >= 2 && t.len() <= max {
         return t;
     }
-    linear_ticks(lo, hi, max.min(6))
+    linear_ticks(lo, hi, max.min(6), false)
         .into_iter()
         .filter(|v| *v > 0.0)
         .collect()
@@ -549,10 +572,17 @@ mod tests {
 
     #[test]
     fn linear_ticks_are_round() {
-        assert_eq!(linear_ticks(0.0, 1.0, 6), [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]);
-        assert_eq!(linear_ticks(0.056, 0.469, 5), [0.1, 0.2, 0.3, 0.4]);
-        assert_eq!(linear_ticks(-2.0, 2.0, 5), [-2.0, -1.0, 0.0, 1.0, 2.0]);
-        let t = linear_ticks(-0.37, 12.4, 8);
+        assert_eq!(
+            linear_ticks(0.0, 1.0, 6, false),
+            [0.0, 0.2, 0.4, 0.6, 0.8, 1.0]
+        );
+        assert_eq!(linear_ticks(0.056, 0.469, 5, false), [0.1, 0.2, 0.3, 0.4]);
+        assert_eq!(
+            linear_ticks(-2.0, 2.0, 5, false),
+            [-2.0, -1.0, 0.0, 1.0, 2.0]
+        );
+        assert_eq!(linear_ticks(1.0, 4.0, 8, true), [1.0, 2.0, 3.0, 4.0]);
+        let t = linear_ticks(-0.37, 12.4, 8, false);
         assert!(t.len() <= 8 && t.len() >= 4, "{t:?}");
     }
 

@@ -95,11 +95,14 @@ where
         .into_font()
         .color(&style::INK);
     let mut mesh = chart.configure_mesh();
-    mesh.x_labels(frame.x_ticks)
-        .y_labels(frame.y_ticks)
-        .x_desc(frame.x_label)
-        .y_desc(frame.y_label)
-        .label_style(tick_font)
+    mesh.x_labels(frame.x_ticks).y_labels(frame.y_ticks);
+    if !frame.x_label.is_empty() {
+        mesh.x_desc(frame.x_label);
+    }
+    if !frame.y_label.is_empty() {
+        mesh.y_desc(frame.y_label);
+    }
+    mesh.label_style(tick_font)
         .axis_desc_style(desc_font)
         .axis_style(style::INK.stroke_width(1))
         .set_tick_mark_size(LabelAreaPosition::Left, 5)

@@ -180,7 +180,14 @@ where
 {
     let (width, _) = area.dim_in_pixel();
     let (columns, _) = strip_layout(entries, width);
-    let column = (width as f64 - 20.0) / columns as f64;
+    // Columns as wide as the widest entry, spread only when they fill the
+    // row anyway.
+    let natural = entries.iter().map(|(l, _)| text_width(l, size::LEGEND)).fold(0.0, f64::max) + 50.0;
+    let column = if entries.len() > columns {
+        (width as f64 - 20.0) / columns as f64
+    } else {
+        natural
+    };
     let row = size::LEGEND * 1.5;
     let font = (style::FAMILY, size::LEGEND).into_font().color(&style::INK);
     for (k, (label, line)) in entries.iter().enumerate() {

@@ -201,7 +201,7 @@ impl Draw for TrainingBody<'_> {
     {
         let axis = self.runs[0].axis;
         let (x0, x1) = finite_range(self.runs.iter().flat_map(|r| r.x.iter().copied()));
-        let ax = Axis::linear(x0, x1);
+        let ax = Axis::linear(x0, x1).integers();
         let has_val = self.runs.iter().any(|r| !r.val_loss.is_empty());
         // The legend: a strip above the panels (Auto), in the loss panel
         // (a corner), or none.
