@@ -266,8 +266,9 @@ pub fn run(dir: &Path, out: &mut impl Write) -> anyhow::Result<()> {
          small problems, with the commands that reproduce each part."
             .into(),
     )]);
-    super::tour_report::surfaces(&mut report, &[&himmelblau, &ravine])?;
-    super::tour_report::network(&mut report, &network)?;
+    say(out, start, "drawing the figures");
+    super::tour_report::surfaces(&mut report, dir, &[&himmelblau, &ravine])?;
+    super::tour_report::network(&mut report, dir, &network)?;
     let index = dir.join("index.html");
     report.write(&index)?;
     say(

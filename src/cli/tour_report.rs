@@ -1,12 +1,68 @@
-//! The tour's report sections: tables now, figures from `plot`.
+//! The tour's report sections: figures (written as SVG files beside the
+//! report and inlined in it) and tables.
 
-use saddlescope::{Block, Report, Verdict};
+use std::path::Path;
+
+use saddlescope::{
+    Block, EigenvaluePlot, Levels, PointMark, Report, SlicePlot, SurfaceGrid, SurfacePlot,
+    TrainingPlot, TrainingSeries, Verdict, plot_eigenvalues, plot_slice, plot_surface,
+    plot_training, slice_1d, slice_2d,
+};
 
 use super::render::{list, num};
 use super::tour::{NetworkStudy, SurfaceStudy};
 
-pub fn surfaces(report: &mut Report, studies: &[&SurfaceStudy]) -> saddlescope::Result<()> {
-    for s in studies {
+/// Writes a figure with `draw` to `dir/figures/name.svg` and returns it as
+/// a report block.
+fn figure(
+    dir: &Path,
+    name: &str,
+    caption: &str,
+    draw: impl FnOnce(&Path) -> saddlescope::Result<()>,
+) -> saddlescope::Result<Block> {
+    let path = dir.join("figures").join(format!("{name}.svg"));
+    std::fs::create_dir_all(dir.join("figures")).map_err(|e| saddlescope::Error::Io {
+        action: "create".into(),
+        path: dir.join("figures").display().to_string(),
+        reason: e,
+    })?;
+    draw(&path)?;
+    let svg = std::fs::read_to_string(&path).map_err(|e| saddlescope::Error::Io {
+        action: "read".into(),
+        path: path.display().to_string(),
+        reason: e,
+    })?;
+    Ok(Block::Figure {
+        caption: caption.into(),
+        svg,
+    })
+}
+
+pub fn surfaces(
+    report: &mut Report,
+    dir: &Path,
+    studies: &[&SurfaceStudy],
+) -> saddlescope::Result<()> {
+    for (k, s) in studies.iter().enumerate() {
+        let grid = SurfaceGrid::evaluate(&s.function, s.lo[0]..=s.hi[0], s.lo[1]..=s.hi[1], 121, 121)?;
+        let mut plot = SurfacePlot::new()
+            .with_title(s.name.clone())
+            .with_levels(if s.log_levels { Levels::Log(18) } else { Levels::Auto(14) });
+        for p in &s.points.points {
+            plot = plot.with_point(PointMark::new(p.x[0], p.x[1]).with_verdict(p.verdict));
+        }
+        for path in &s.paths {
+            plot = plot.with_trajectory(path.name.clone(), &path.trajectory)?;
+        }
+        let fig = figure(
+            dir,
+            &format!("surface-{k}"),
+            &format!(
+                "{}: contour lines over the heatmap (log-spaced levels), critical points marked by verdict, and the optimizers' paths from the same start.",
+                s.name
+            ),
+            |p| plot_surface(p, &grid, &plot),
+        )?;
         let mut rows = Vec::new();
         for p in &s.points.points {
             rows.push(vec![
@@ -37,6 +93,7 @@ pub fn surfaces(report: &mut Report, studies: &[&SurfaceStudy]) -> saddlescope::
         report.section(
             s.name.clone(),
             vec![
+                fig,
                 Block::Paragraph(format!(
                     "{} critical points found from {} starts ({} minima, {} saddles, {} maxima), each classified by its Hessian:",
                     s.points.points.len(),
@@ -65,7 +122,7 @@ pub fn surfaces(report: &mut Report, studies: &[&SurfaceStudy]) -> saddlescope::
     Ok(())
 }
 
-pub fn network(report: &mut Report, n: &NetworkStudy) -> saddlescope::Result<()> {
+pub fn network(report: &mut Report, dir: &Path, n: &NetworkStudy) -> saddlescope::Result<()> {
     let rows: Vec<Vec<String>> = n
         .runs
         .iter()
@@ -100,7 +157,7 @@ pub fn network(report: &mut Report, n: &NetworkStudy) -> saddlescope::Result<()>
                 }
             }
             vec![
-                r.name.clone(),
+                format!("{} ({})", r.name, r.dir.display()),
                 r.optimizer.clone(),
                 last.map_or("—".into(), |e| num(e.train_loss)),
                 last.and_then(|e| e.train_accuracy).map_or("—".into(), num),
@@ -126,6 +183,23 @@ pub fn network(report: &mut Report, n: &NetworkStudy) -> saddlescope::Result<()>
             rows,
         },
     ];
+    let series: Vec<TrainingSeries> = n
+        .runs
+        .iter()
+        .map(|r| TrainingSeries::from_epochs(r.name.clone(), &r.report.epochs))
+        .collect();
+    blocks.push(figure(
+        dir,
+        "training",
+        "Training curves: the full-data loss, gradient norm and learning rate of each run against the epoch. Plain SGD sits on the plateau next to the saddle — the loss flat, the gradient small — until the instability along the negative curvature grows; the escape step leaves at once.",
+        |p| {
+            plot_training(
+                p,
+                &series,
+                &TrainingPlot::new().with_title("Four runs from next to a saddle"),
+            )
+        },
+    )?);
     if let Some((name, stall, a)) = &n.stall {
         let c = &a.classification;
         blocks.push(Block::Paragraph(format!(
@@ -134,6 +208,67 @@ pub fn network(report: &mut Report, n: &NetworkStudy) -> saddlescope::Result<()>
             num(stall.grad_norm),
             c.explanation()
         )));
+        let values = a.spectrum.eigenvalues.as_slice().to_vec();
+        let scale = values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        blocks.push(figure(
+            dir,
+            "spectrum",
+            "The Hessian's eigenvalues at the stalled parameters, on a symmetric-log axis: negative ones mean a saddle, and their eigenvectors are ways down.",
+            |p| {
+                plot_eigenvalues(
+                    p,
+                    &values,
+                    &EigenvaluePlot::new()
+                        .with_title(format!("Hessian spectrum where {name} stalled (epoch {})", stall.epoch))
+                        .with_symlog(1e-3 * scale.max(f64::MIN_POSITIVE))?,
+                )
+            },
+        )?);
+        let u_min: Vec<f64> = a.spectrum.eigenvectors.column(0).iter().copied().collect();
+        let last = values.len() - 1;
+        let u_max: Vec<f64> = a.spectrum.eigenvectors.column(last).iter().copied().collect();
+        let curve = slice_1d(&n.objective, &stall.params, &u_min, -3.0..=3.0, 121)?
+            .with_name("along u_min");
+        let curve_max = slice_1d(&n.objective, &stall.params, &u_max, -3.0..=3.0, 121)?
+            .with_name("along u_max");
+        blocks.push(figure(
+            dir,
+            "slice-1d",
+            "The loss along the eigenvectors of λmin and λmax through the stalled point (α = 0): down on both sides along u_min — a saddle — and up along u_max.",
+            |p| {
+                plot_slice(
+                    p,
+                    &[curve, curve_max],
+                    &SlicePlot::new()
+                        .with_title("Loss along u_min and u_max at the stall")
+                        .with_mark(0.0, "stalled point", Some(c.verdict)),
+                )
+            },
+        )?);
+        let grid = slice_2d(
+            &n.objective,
+            &stall.params,
+            &u_min,
+            &u_max,
+            -3.0..=3.0,
+            -1.0..=1.0,
+            61,
+        )?;
+        blocks.push(figure(
+            dir,
+            "slice-2d",
+            "The loss on the plane of u_min (α) and u_max (β) through the stalled point: the saddle's shape.",
+            |p| {
+                plot_surface(
+                    p,
+                    &grid,
+                    &SurfacePlot::new()
+                        .with_title("The loss around the stall: L(θ + αu_min + βu_max)")
+                        .with_labels("α (along u_min)", "β (along u_max)", "loss")
+                        .with_point(PointMark::new(0.0, 0.0).with_verdict(c.verdict)),
+                )
+            },
+        )?);
         blocks.push(Block::Table {
             headers: vec![
                 "verdict".into(),
