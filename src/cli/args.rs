@@ -83,6 +83,14 @@ pub enum Command {
         saddlescope find --function double_well --from 0.01,0.02 --method newton-mr --json\n  \
         saddlescope find --checkpoint stalled.safetensors --arch \"linear(1,16),tanh,linear(16,1)\" --data sine.csv --loss mse")]
     Find(Box<FindArgs>),
+    /// Draw a figure: a 2-D function's surface with its critical points and
+    /// optimizer paths, a network's loss along directions, a spectrum, the
+    /// training curves of runs, or minimum ratio against loss.
+    #[command(subcommand)]
+    Plot(PlotCommand),
+    /// One self-contained HTML report of a training run directory: curves,
+    /// the epochs, the stalls and their verdicts.
+    Report(ReportArgs),
     /// List the built-in functions with their known critical points, each
     /// classified by the engine.
     Functions(FunctionsArgs),
@@ -566,6 +574,150 @@ pub struct TourArgs {
     /// Where to write the report and its runs.
     #[arg(long, value_name = "DIR", default_value = "saddlescope-tour")]
     pub out: std::path::PathBuf,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PlotCommand {
+    /// A 2-D function: heatmap and contours, critical points by verdict,
+    /// optimizer paths.
+    #[command(
+        after_help = "Example:\n  saddlescope plot surface --function himmelblau --box=-5,5,-5,5 \\\n      --from -0.1,-0.6 --optimizer \"gd(lr=0.01)\" --optimizer \"adam(lr=0.1)\" --out himmelblau.svg"
+    )]
+    Surface(Box<PlotSurfaceArgs>),
+    /// A network's loss along one or two directions through its parameters.
+    #[command(
+        after_help = "Example:\n  saddlescope plot slice --checkpoint model.safetensors --data iris.csv --directions eigen --dims 2 --out slice.svg"
+    )]
+    Slice(Box<PlotSliceArgs>),
+    /// The Hessian's eigenvalues (dense) or its SLQ density.
+    Spectrum(Box<PlotSpectrumArgs>),
+    /// Loss, gradient norm and learning rate of one or more training runs.
+    Curves(PlotCurvesArgs),
+    /// Minimum ratio against training loss at the analysed stalls of runs.
+    Minratio(PlotCurvesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PlotSurfaceArgs {
+    #[command(flatten)]
+    pub source: FunctionSource,
+    /// Variable order for --expr.
+    #[arg(long, value_name = "X,Y", requires = "expr")]
+    pub vars: Option<String>,
+    /// The plotted box LO,HI,LO,HI.
+    #[arg(
+        long = "box",
+        value_name = "LO,HI,LO,HI",
+        allow_hyphen_values = true,
+        default_value = "-2,2,-2,2"
+    )]
+    pub search_box: String,
+    /// An optimizer whose path to draw (repeat for several).
+    #[arg(long = "optimizer", value_name = "SPEC")]
+    pub optimizers: Vec<String>,
+    /// Where the paths start.
+    #[arg(long, value_name = "X,Y", allow_hyphen_values = true)]
+    pub from: Option<String>,
+    /// Steps of each path.
+    #[arg(long, value_name = "N", default_value_t = 100)]
+    pub steps: usize,
+    /// Random starts for finding the critical points to mark (0: none).
+    #[arg(long, value_name = "N", default_value_t = 60)]
+    pub starts: usize,
+    /// Contour levels: auto (log-spaced when f spans decades), linear or log.
+    #[arg(long, value_enum, default_value_t = LevelsArg::Auto)]
+    pub levels: LevelsArg,
+    /// The output file: .svg or .png.
+    #[arg(long, value_name = "FILE", default_value = "surface.svg")]
+    pub out: std::path::PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LevelsArg {
+    Auto,
+    Linear,
+    Log,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DirectionsArg {
+    /// Filter-normalised random directions (Li et al. 2018).
+    Random,
+    /// The eigenvectors of λmin and λmax.
+    Eigen,
+}
+
+#[derive(Debug, Args)]
+pub struct PlotSliceArgs {
+    #[command(flatten)]
+    pub network: NetworkArgs,
+    /// The network checkpoint.
+    #[arg(long, value_name = "CKPT")]
+    pub checkpoint: std::path::PathBuf,
+    /// One direction (a curve) or two (a surface).
+    #[arg(long, value_name = "1|2", default_value_t = 1)]
+    pub dims: usize,
+    /// Which directions.
+    #[arg(long, value_enum, default_value_t = DirectionsArg::Random)]
+    pub directions: DirectionsArg,
+    /// Instead: the line to this second checkpoint (α = 0 and 1 are the two).
+    #[arg(long, value_name = "CKPT2", conflicts_with = "directions")]
+    pub to: Option<std::path::PathBuf>,
+    /// The slice spans −R … R along each direction.
+    #[arg(long, value_name = "R", default_value_t = 1.0)]
+    pub range: f64,
+    /// Grid points per direction.
+    #[arg(long, value_name = "K", default_value_t = 41)]
+    pub points: usize,
+    /// Keep biases and normalisation parameters in random directions.
+    #[arg(long)]
+    pub keep_biases: bool,
+    /// The output file: .svg or .png.
+    #[arg(long, value_name = "FILE", default_value = "slice.svg")]
+    pub out: std::path::PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct PlotSpectrumArgs {
+    #[command(flatten)]
+    pub source: Source,
+    /// The point (for --expr and --function).
+    #[arg(long, value_name = "X,Y,…", allow_hyphen_values = true)]
+    pub at: Option<String>,
+    #[command(flatten)]
+    pub network: NetworkArgs,
+    /// dense: a histogram of every eigenvalue; slq: the estimated density.
+    #[arg(long, value_enum, default_value_t = MethodArg::Dense)]
+    pub method: MethodArg,
+    /// A symmetric-log eigenvalue axis (dense).
+    #[arg(long)]
+    pub symlog: bool,
+    /// The output file: .svg or .png.
+    #[arg(long, value_name = "FILE", default_value = "spectrum.svg")]
+    pub out: std::path::PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct PlotCurvesArgs {
+    /// Run directories (of `train`, or of `compare`: every run inside).
+    #[arg(required = true, value_name = "RUN_DIR")]
+    pub runs: Vec<std::path::PathBuf>,
+    /// Against optimizer steps (from log.jsonl) instead of epochs.
+    #[arg(long)]
+    pub steps: bool,
+    /// The output file: .svg or .png.
+    #[arg(long, value_name = "FILE", default_value = "curves.svg")]
+    pub out: std::path::PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// A training run directory (of `train`).
+    #[arg(long, value_name = "DIR")]
+    pub run: std::path::PathBuf,
+    /// The HTML file [default: DIR/report.html].
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -6,6 +6,7 @@ mod config;
 mod descend;
 mod escape;
 mod find;
+mod plot;
 mod render;
 mod spectrum;
 mod tour;
@@ -69,6 +70,8 @@ pub fn run() -> Result<ExitCode> {
         Command::Train(args) => train::train(&args, &mut out)?,
         Command::Compare(args) => train::compare(&args, &mut out)?,
         Command::Tour(args) => tour::run(&args.out, &mut out)?,
+        Command::Plot(cmd) => plot::run(&cmd, &mut out)?,
+        Command::Report(args) => plot::report(&args, &mut out)?,
         Command::Find(args) => {
             let config = find::FindConfig::from_args(&args)?;
             let found = config.run()?;

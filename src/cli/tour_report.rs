@@ -44,10 +44,15 @@ pub fn surfaces(
     studies: &[&SurfaceStudy],
 ) -> saddlescope::Result<()> {
     for (k, s) in studies.iter().enumerate() {
-        let grid = SurfaceGrid::evaluate(&s.function, s.lo[0]..=s.hi[0], s.lo[1]..=s.hi[1], 121, 121)?;
+        let grid =
+            SurfaceGrid::evaluate(&s.function, s.lo[0]..=s.hi[0], s.lo[1]..=s.hi[1], 121, 121)?;
         let mut plot = SurfacePlot::new()
             .with_title(s.name.clone())
-            .with_levels(if s.log_levels { Levels::Log(18) } else { Levels::Auto(14) });
+            .with_levels(if s.log_levels {
+                Levels::Log(18)
+            } else {
+                Levels::Auto(14)
+            });
         for p in &s.points.points {
             plot = plot.with_point(PointMark::new(p.x[0], p.x[1]).with_verdict(p.verdict));
         }
@@ -226,7 +231,13 @@ pub fn network(report: &mut Report, dir: &Path, n: &NetworkStudy) -> saddlescope
         )?);
         let u_min: Vec<f64> = a.spectrum.eigenvectors.column(0).iter().copied().collect();
         let last = values.len() - 1;
-        let u_max: Vec<f64> = a.spectrum.eigenvectors.column(last).iter().copied().collect();
+        let u_max: Vec<f64> = a
+            .spectrum
+            .eigenvectors
+            .column(last)
+            .iter()
+            .copied()
+            .collect();
         let curve = slice_1d(&n.objective, &stall.params, &u_min, -3.0..=3.0, 121)?
             .with_name("along u_min");
         let curve_max = slice_1d(&n.objective, &stall.params, &u_max, -3.0..=3.0, 121)?
