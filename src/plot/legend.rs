@@ -182,7 +182,11 @@ where
     let (columns, _) = strip_layout(entries, width);
     // Columns as wide as the widest entry, spread only when they fill the
     // row anyway.
-    let natural = entries.iter().map(|(l, _)| text_width(l, size::LEGEND)).fold(0.0, f64::max) + 50.0;
+    let natural = entries
+        .iter()
+        .map(|(l, _)| text_width(l, size::LEGEND))
+        .fold(0.0, f64::max)
+        + 50.0;
     let column = if entries.len() > columns {
         (width as f64 - 20.0) / columns as f64
     } else {
