@@ -713,6 +713,24 @@ fn bad_input_and_unwritable_paths_are_errors_not_panics() {
     assert!(plot_training(dir.join("t.svg"), &[], &TrainingPlot::new()).is_err());
     assert!(SurfacePlot::new().with_size(100, 100).is_err());
     assert!(slice_1d(&f, &[0.0, 0.0], &[1.0], -1.0..=1.0, 5).is_err());
+    // Degenerate data still draws: a constant surface, equal eigenvalues
+    // far from 0, all-negative ones, a single one.
+    let t = linspace(0.0..=1.0, 5).unwrap();
+    let flat = SurfaceGrid::from_fn(t.clone(), t, |_, _| Ok(2.0)).unwrap();
+    plot_surface(dir.join("flat.svg"), &flat, &SurfacePlot::new()).unwrap();
+    for (k, e) in [&[5.0, 5.0, 5.0][..], &[-3.0, -1.0, -0.5], &[0.0], &[7.0]]
+        .into_iter()
+        .enumerate()
+    {
+        for plot in [
+            EigenvaluePlot::new(),
+            EigenvaluePlot::new().with_symlog(0.1).unwrap(),
+        ] {
+            let path = dir.join(format!("degenerate{k}.png"));
+            plot_eigenvalues(&path, e, &plot).unwrap();
+            assert_png(&path, (900, 560), 20, 0.02);
+        }
+    }
     // A surface where f is undefined in places still draws.
     let log = Expression::parse("log(x) + y^2").unwrap();
     let holes = SurfaceGrid::evaluate(&log, -1.0..=2.0, -1.0..=1.0, 16, 16).unwrap();
