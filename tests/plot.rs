@@ -31,6 +31,8 @@ fn done(dir: &Path) {
 struct Svg {
     tags: HashMap<String, usize>,
     texts: Vec<String>,
+    /// The media type of each embedded image that decodes as a PNG.
+    images: Vec<String>,
     width: f64,
     height: f64,
 }
@@ -44,7 +46,19 @@ impl Svg {
         assert_eq!(root.tag_name().name(), "svg");
         let mut tags = HashMap::new();
         let mut texts = Vec::new();
+        let mut images = Vec::new();
         for node in doc.descendants().filter(|n| n.is_element()) {
+            if node.tag_name().name() == "image" {
+                let href = node.attribute("href").unwrap_or("");
+                let data = href
+                    .strip_prefix("data:image/png;base64,")
+                    .expect("a PNG data URI");
+                let png = decode_base64(data);
+                png::Decoder::new(std::io::Cursor::new(png))
+                    .read_info()
+                    .expect("a PNG");
+                images.push("image/png".to_string());
+            }
             *tags.entry(node.tag_name().name().to_string()).or_insert(0) += 1;
             if node.tag_name().name() == "text" {
                 texts.push(node.text().unwrap_or("").trim().to_string());
@@ -58,6 +72,7 @@ impl Svg {
         Svg {
             tags,
             texts,
+            images,
             width: dim("width"),
             height: dim("height"),
         }
@@ -76,6 +91,27 @@ impl Svg {
             assert!(self.has_text(w), "no text `{w}` in {:?}", self.texts);
         }
     }
+}
+
+fn decode_base64(text: &str) -> Vec<u8> {
+    let value = |c: u8| match c {
+        b'A'..=b'Z' => c - b'A',
+        b'a'..=b'z' => c - b'a' + 26,
+        b'0'..=b'9' => c - b'0' + 52,
+        b'+' => 62,
+        b'/' => 63,
+        _ => panic!("not base64: {c}"),
+    };
+    let bytes: Vec<u8> = text.bytes().filter(|c| *c != b'=').map(value).collect();
+    let mut out = Vec::new();
+    for chunk in bytes.chunks(4) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (k, v)| n | (u32::from(*v) << (18 - 6 * k)));
+        out.extend(&n.to_be_bytes()[1..chunk.len()]);
+    }
+    out
 }
 
 /// A decoded PNG's size, number of distinct colours, and the share of
@@ -146,8 +182,8 @@ fn a_function_surface_has_heat_map_contours_points_trajectories_and_legend() {
         "local maximum",
         "saddle point",
     ]);
-    // Heat map cells, contour lines, 9 critical points and 3 legend
-    // markers (polygons), dots along both trajectories.
+    // The heat map as one embedded PNG, contour lines, 9 critical points
+    // and 3 legend markers (polygons), dots along both trajectories.
     let levels = Levels::default().resolve(&grid).unwrap();
     let contour_count: usize = levels
         .levels
@@ -155,7 +191,8 @@ fn a_function_surface_has_heat_map_contours_points_trajectories_and_legend() {
         .map(|l| contour_lines(&grid, *l).len())
         .sum();
     assert!(contour_count >= 12, "{contour_count}");
-    assert!(svg.count("rect") > 200, "{:?}", svg.tags);
+    assert_eq!(svg.count("image"), 1);
+    assert_eq!(svg.images, ["image/png"]);
     assert!(svg.count("polyline") >= contour_count, "{:?}", svg.tags);
     assert_eq!(svg.count("polygon"), 9 + 3);
     assert!(svg.count("circle") >= 2 * 61, "{:?}", svg.tags);
@@ -356,6 +393,7 @@ fn network_slice_figures_mark_the_centre_with_its_verdict() {
         svg.texts
     );
     assert_eq!(svg.count("polygon"), 2); // the centre and its legend marker
+    assert_eq!(svg.images, ["image/png"]); // the heat map
     assert_png(&dir.join("plane.png"), (900, 720), 300, 0.6);
 
     // 1-D: along both eigenvectors and a random direction.
@@ -675,6 +713,24 @@ fn bad_input_and_unwritable_paths_are_errors_not_panics() {
     assert!(plot_training(dir.join("t.svg"), &[], &TrainingPlot::new()).is_err());
     assert!(SurfacePlot::new().with_size(100, 100).is_err());
     assert!(slice_1d(&f, &[0.0, 0.0], &[1.0], -1.0..=1.0, 5).is_err());
+    // Degenerate data still draws: a constant surface, equal eigenvalues
+    // far from 0, all-negative ones, a single one.
+    let t = linspace(0.0..=1.0, 5).unwrap();
+    let flat = SurfaceGrid::from_fn(t.clone(), t, |_, _| Ok(2.0)).unwrap();
+    plot_surface(dir.join("flat.svg"), &flat, &SurfacePlot::new()).unwrap();
+    for (k, e) in [&[5.0, 5.0, 5.0][..], &[-3.0, -1.0, -0.5], &[0.0], &[7.0]]
+        .into_iter()
+        .enumerate()
+    {
+        for plot in [
+            EigenvaluePlot::new(),
+            EigenvaluePlot::new().with_symlog(0.1).unwrap(),
+        ] {
+            let path = dir.join(format!("degenerate{k}.png"));
+            plot_eigenvalues(&path, e, &plot).unwrap();
+            assert_png(&path, (900, 560), 20, 0.02);
+        }
+    }
     // A surface where f is undefined in places still draws.
     let log = Expression::parse("log(x) + y^2").unwrap();
     let holes = SurfaceGrid::evaluate(&log, -1.0..=2.0, -1.0..=1.0, 16, 16).unwrap();

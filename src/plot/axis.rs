@@ -388,29 +388,53 @@ fn log_ticks(lo: f64, hi: f64, max: usize) -> Vec<f64> {
 }
 
 fn symlog_ticks(lo: f64, hi: f64, c: f64, max: usize) -> Vec<f64> {
+    // Ticks at 0 and ±m × 10ᵉ with 10ᵉ ≥ c (closer to 0 the axis is
+    // linear and they would crowd).
     let e0 = c.log10().ceil() as i32;
-    let side = |limit: f64| -> Vec<i32> {
-        if limit < 10f64.powi(e0) {
+    let exponents = |limit: f64| -> Vec<i32> {
+        if limit < scaled(1.0, e0) {
             return Vec::new();
         }
         (e0..=(limit.log10() + 1e-9).floor() as i32).collect()
     };
-    let pos = side(hi);
-    let neg = side(-lo);
-    let total = pos.len() + neg.len() + 1;
-    let stride = total.div_ceil(max).max(1);
-    let keep = |e: &i32| ((e - e0) as usize) % stride == 0;
-    let mut out: Vec<f64> = neg
-        .iter()
-        .rev()
-        .filter(|e| keep(e))
-        .map(|e| -scaled(1.0, *e))
-        .collect();
-    if lo <= 0.0 && hi >= 0.0 {
-        out.push(0.0);
+    let (neg, pos) = (exponents(-lo), exponents(hi));
+    let with = |mantissas: &[f64], keep: &dyn Fn(i32) -> bool| -> Vec<f64> {
+        let in_range = |v: &f64| *v >= lo - 1e-12 * lo.abs() && *v <= hi + 1e-12 * hi.abs();
+        let mut out: Vec<f64> = neg
+            .iter()
+            .rev()
+            .filter(|e| keep(**e))
+            .flat_map(|e| mantissas.iter().rev().map(move |m| -scaled(*m, *e)))
+            .filter(in_range)
+            .collect();
+        if lo <= 0.0 && hi >= 0.0 {
+            out.push(0.0);
+        }
+        out.extend(
+            pos.iter()
+                .filter(|e| keep(**e))
+                .flat_map(|e| mantissas.iter().map(move |m| scaled(*m, *e)))
+                .filter(in_range),
+        );
+        out
+    };
+    let all = |_: i32| true;
+    let sets: [&[f64]; 3] = [&[1.0], &[1.0, 2.0, 5.0], &[1.0, 2.0, 3.0, 5.0]];
+    for set in sets {
+        let t = with(set, &all);
+        if t.len() >= 4 && t.len() <= max {
+            return t;
+        }
     }
-    out.extend(pos.iter().filter(|e| keep(e)).map(|e| scaled(1.0, *e)));
-    out
+    let decades = with(&[1.0], &all);
+    if decades.len() > max {
+        let stride = (neg.len() + pos.len() + 1).div_ceil(max).max(1);
+        return with(&[1.0], &|e| ((e - e0) as usize) % stride == 0);
+    }
+    if decades.len() >= 2 {
+        return decades;
+    }
+    linear_ticks(lo, hi, max.min(6), false)
 }
 
 /// A number for a tick label or legend: up to six significant digits with

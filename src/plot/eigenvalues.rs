@@ -181,9 +181,10 @@ impl Draw for HistogramBody<'_> {
         // axis, so that zero sits at a bin edge when the data straddle it).
         let ax = match self.plot.symlog {
             Some(c) => {
+                // Zero is always on a symmetric-log axis.
                 let probe = Axis::symlog(lo.min(0.0), hi.max(0.0), c);
                 let t = |v: f64| probe.norm(v);
-                let (ulo, uhi) = (t(lo), t(hi));
+                let (ulo, uhi) = (t(lo.min(0.0)), t(hi.max(0.0)));
                 let pad = (uhi - ulo).max(1e-9) * 0.03;
                 Axis::symlog(probe.denorm(ulo - pad), probe.denorm(uhi + pad), c)
             }
@@ -192,49 +193,59 @@ impl Draw for HistogramBody<'_> {
                 Axis::linear(lo - 0.03 * span, hi + 0.03 * span)
             }
         };
-        // Bins of one sign each: the negative eigenvalues in bins between
-        // the smallest and 0, the positive ones between 0 and the largest,
-        // all of (nearly) one width on the axis; exact zeros in a bar of
-        // their own at 0.
-        let (ulo, uzero, uhi) = (ax.norm(lo.min(0.0)), ax.norm(0.0), ax.norm(hi.max(0.0)));
-        let total = (uhi - ulo).max(1e-12);
-        let has_neg = lo < 0.0;
-        let has_pos = hi > 0.0;
-        let neg_bins = if !has_neg {
-            0
-        } else if !has_pos {
-            bins
-        } else {
-            (((uzero - ulo) / total * bins as f64).round() as usize)
-                .clamp(1, bins.saturating_sub(1).max(1))
+        // Bins of one sign each: the negative eigenvalues in bins from the
+        // smallest up to 0 (or the largest, if all are negative), the
+        // positive ones from 0 (or the smallest) to the largest, all of
+        // (nearly) one width on the axis; exact zeros in a bar of their own
+        // at 0. Ranges are in the axis' unit square; one of zero width (all
+        // eigenvalues equal) is widened so that its bar shows.
+        let widen = |(a, b): (f64, f64)| {
+            if b - a < 1e-9 {
+                (a - 0.02, b + 0.02)
+            } else {
+                (a, b)
+            }
         };
-        let pos_bins = if has_pos {
+        let neg = (lo < 0.0).then(|| widen((ax.norm(lo), ax.norm(hi.min(0.0)))));
+        let pos = (hi > 0.0).then(|| widen((ax.norm(lo.max(0.0)), ax.norm(hi))));
+        let width = |r: Option<(f64, f64)>| r.map_or(0.0, |(a, b)| b - a);
+        let total = (width(neg) + width(pos)).max(1e-12);
+        let neg_bins = match (neg, pos) {
+            (None, _) => 0,
+            (Some(_), None) => bins,
+            (Some(n), Some(_)) => (((n.1 - n.0) / total * bins as f64).round() as usize)
+                .clamp(1, bins.saturating_sub(1).max(1)),
+        };
+        let pos_bins = if pos.is_some() {
             bins.saturating_sub(neg_bins).max(1)
         } else {
             0
         };
         let mut edges: Vec<(f64, f64)> = Vec::new();
-        for (a, b, k) in [(ulo, uzero, neg_bins), (uzero, uhi, pos_bins)] {
-            let w = (b - a) / k.max(1) as f64;
-            edges.extend((0..k).map(|i| {
-                (
-                    ax.denorm(a + i as f64 * w),
-                    ax.denorm(a + (i + 1) as f64 * w),
-                )
-            }));
+        for (range, k) in [(neg, neg_bins), (pos, pos_bins)] {
+            if let Some((a, b)) = range {
+                let w = (b - a) / k.max(1) as f64;
+                edges.extend((0..k).map(|i| {
+                    (
+                        ax.denorm(a + i as f64 * w),
+                        ax.denorm(a + (i + 1) as f64 * w),
+                    )
+                }));
+            }
         }
         let mut counts = vec![0usize; edges.len()];
         for &v in values.iter().filter(|v| **v != 0.0) {
-            let (first, k, a, b) = if v < 0.0 {
-                (0, neg_bins, ulo, uzero)
-            } else {
-                (neg_bins, pos_bins, uzero, uhi)
+            let (first, k, (a, b)) = match (v < 0.0, neg, pos) {
+                (true, Some(r), _) => (0, neg_bins, r),
+                (false, _, Some(r)) => (neg_bins, pos_bins, r),
+                _ => continue, // unreachable: v's sign has a range
             };
-            let i = (((ax.norm(v) - a) / (b - a).max(1e-300) * k as f64) as usize).min(k - 1);
+            let i = (((ax.norm(v) - a) / (b - a) * k as f64).max(0.0) as usize).min(k - 1);
             counts[first + i] += 1;
         }
         let zero = values.iter().filter(|v| **v == 0.0).count();
         let zero_half = 0.2 * total.max(0.5) / bins as f64;
+        let uzero = ax.norm(0.0);
         let zero_bar = (ax.denorm(uzero - zero_half), ax.denorm(uzero + zero_half));
         let max_count = counts.iter().copied().max().unwrap_or(0).max(zero).max(1) as f64;
         let (ay, floor) = if self.plot.log_counts {

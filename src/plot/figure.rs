@@ -180,6 +180,23 @@ pub(crate) trait Draw {
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, format: Format) -> DrawResult
     where
         DB::ErrorType: 'static;
+
+    /// A raster image that an SVG shows in place of the rectangle the body
+    /// filled with [`PLACEHOLDER`] (a heat map: one compact image instead
+    /// of thousands of cells).
+    fn embedded(&self) -> Option<Embedded> {
+        None
+    }
+}
+
+/// The fill of the rectangle an [`Embedded`] image replaces in an SVG.
+pub(crate) const PLACEHOLDER: RGBColor = RGBColor(1, 2, 3);
+
+/// An RGB image, `width` × `height`, row by row.
+pub(crate) struct Embedded {
+    pub(crate) rgb: Vec<u8>,
+    pub(crate) width: u32,
+    pub(crate) height: u32,
 }
 
 /// Renders `body` under the figure's title into `path`, as SVG or PNG.
@@ -206,6 +223,12 @@ pub(crate) fn render(
             {
                 let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
                 draw_root(&root, figure, body, format).map_err(failed)?;
+            }
+            if let Some(image) = body.embedded() {
+                let png = encode_png(&image.rgb, image.width, image.height)
+                    .map_err(|e| failed(e.into()))?;
+                svg = embed(&svg, &png)
+                    .ok_or_else(|| failed("the heat map's placeholder is missing".into()))?;
             }
             svg.into_bytes()
         }
@@ -246,7 +269,67 @@ where
     Ok(())
 }
 
-fn encode_png(rgb: &[u8], w: u32, h: u32) -> std::result::Result<Vec<u8>, png::EncodingError> {
+/// Replaces the SVG's [`PLACEHOLDER`] rectangle with an `<image>` of `png`
+/// stretched over the same box (viewers interpolate it smoothly).
+fn embed(svg: &str, png: &[u8]) -> Option<String> {
+    // `xlink:href` for viewers from before SVG 2 needs its namespace.
+    let svg = svg.replacen(
+        "xmlns=\"http://www.w3.org/2000/svg\"",
+        "xmlns=\"http://www.w3.org/2000/svg\" xmlns:xlink=\"http://www.w3.org/1999/xlink\"",
+        1,
+    );
+    let fill = format!(
+        "fill=\"#{:02X}{:02X}{:02X}\"",
+        PLACEHOLDER.0, PLACEHOLDER.1, PLACEHOLDER.2
+    );
+    let at = svg.find(&fill)?;
+    let start = svg[..at].rfind("<rect")?;
+    let end = at + svg[at..].find("/>")? + 2;
+    let rect = &svg[start..end];
+    let attr = |name: &str| -> Option<&str> {
+        let key = format!(" {name}=\"");
+        let i = rect.find(&key)? + key.len();
+        Some(&rect[i..i + rect[i..].find('"')?])
+    };
+    let data = format!("data:image/png;base64,{}", base64(png));
+    let image = format!(
+        "<image x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" preserveAspectRatio=\"none\" href=\"{data}\" xlink:href=\"{data}\"/>",
+        attr("x")?,
+        attr("y")?,
+        attr("width")?,
+        attr("height")?
+    );
+    Some(format!("{}{image}{}", &svg[..start], &svg[end..]))
+}
+
+/// Standard base64 with padding (RFC 4648).
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for k in 0..4 {
+            if k <= chunk.len() {
+                out.push(ALPHABET[((n >> (18 - 6 * k)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// A PNG of an RGB image.
+pub(crate) fn encode_png(
+    rgb: &[u8],
+    w: u32,
+    h: u32,
+) -> std::result::Result<Vec<u8>, png::EncodingError> {
     let mut out = Vec::new();
     let mut encoder = png::Encoder::new(&mut out, w, h);
     encoder.set_color(png::ColorType::Rgb);
@@ -255,4 +338,31 @@ fn encode_png(rgb: &[u8], w: u32, h: u32) -> std::result::Result<Vec<u8>, png::E
     writer.write_image_data(rgb)?;
     writer.finish()?;
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_rfc_4648() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(base64(b"foobar"), "Zm9vYmFy");
+    }
+
+    #[test]
+    fn the_placeholder_becomes_an_image() {
+        let svg = "<svg xmlns=\"http://www.w3.org/2000/svg\"><rect x=\"3\" y=\"4\" width=\"5\" height=\"6\" opacity=\"1\" fill=\"#010203\" stroke=\"none\"/></svg>";
+        let out = embed(svg, b"foo").unwrap();
+        assert!(
+            out.contains("<image x=\"3\" y=\"4\" width=\"5\" height=\"6\""),
+            "{out}"
+        );
+        assert!(out.contains("href=\"data:image/png;base64,Zm9v\""));
+        assert!(!out.contains("<rect"));
+        assert!(embed("<svg/>", b"foo").is_none());
+    }
 }

@@ -31,7 +31,7 @@ pub struct SurfaceGrid {
     pub x: Vec<f64>,
     /// The y coordinates, increasing.
     pub y: Vec<f64>,
-    /// Row-major by y: `values[j * x.len() + i]` = f(x[i], y[j]).
+    /// Row-major by y: `values[j * x.len() + i]` = `f(x[i], y[j])`.
     pub values: Vec<f64>,
 }
 

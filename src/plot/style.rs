@@ -100,10 +100,10 @@ pub(crate) mod width {
     pub(crate) const HALO: u32 = 4;
 }
 
-/// Viridis (van der Walt & Smith, matplotlib), sampled at 11 points; low
+/// Viridis (van der Walt & Smith, matplotlib), sampled at 10 points; low
 /// values dark blue, high values yellow. Perceptually uniform and readable
 /// in grey scale.
-const VIRIDIS: [(u8, u8, u8); 11] = [
+const VIRIDIS: [(u8, u8, u8); 10] = [
     (0x44, 0x01, 0x54),
     (0x48, 0x28, 0x78),
     (0x3E, 0x4A, 0x89),
@@ -114,29 +114,12 @@ const VIRIDIS: [(u8, u8, u8); 11] = [
     (0x6D, 0xCD, 0x59),
     (0xB4, 0xDE, 0x2C),
     (0xFD, 0xE7, 0x25),
-    (0xFD, 0xE7, 0x25),
 ];
 
-/// The number of colour steps of the heat map (bands too fine to see, few
-/// enough that an SVG merges runs of one colour into one rectangle).
-pub(crate) const COLOR_STEPS: usize = 64;
-
-/// The colour map at t ∈ [0, 1] (clamped), quantised to [`COLOR_STEPS`].
+/// The colour map at t ∈ [0, 1] (clamped; NaN as 0).
 pub(crate) fn colormap(t: f64) -> RGBColor {
-    let step = colormap_step(t);
-    colormap_exact(step as f64 / (COLOR_STEPS - 1) as f64)
-}
-
-/// The index of the colour step of t ∈ [0, 1] (clamped).
-pub(crate) fn colormap_step(t: f64) -> usize {
-    let t = if t.is_nan() { 0.0 } else { t.clamp(0.0, 1.0) };
-    ((t * (COLOR_STEPS - 1) as f64).round() as usize).min(COLOR_STEPS - 1)
-}
-
-/// The colour map at t ∈ [0, 1] (clamped), not quantised.
-pub(crate) fn colormap_exact(t: f64) -> RGBColor {
-    // The last anchor repeats so that t = 1 lands on it exactly.
-    let n = VIRIDIS.len() - 2;
+    let t = if t.is_nan() { 0.0 } else { t };
+    let n = VIRIDIS.len() - 1;
     let s = t.clamp(0.0, 1.0) * n as f64;
     let i = (s.floor() as usize).min(n - 1);
     let f = s - i as f64;
@@ -256,7 +239,7 @@ mod tests {
         assert_eq!(colormap(1.0), RGBColor(0xFD, 0xE7, 0x25));
         assert_eq!(colormap(-3.0), colormap(0.0));
         assert_eq!(colormap(f64::NAN), colormap(0.0));
-        assert_eq!(colormap_step(2.0), COLOR_STEPS - 1);
+        assert_eq!(colormap(2.0), colormap(1.0));
     }
 
     #[test]

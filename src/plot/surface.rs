@@ -2,14 +2,17 @@
 //! points marked by verdict, and optimizer trajectories on top — for test
 //! functions and for 2-D slices of a network's loss alike.
 
+use std::cell::RefCell;
 use std::path::Path;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::axis::{Axis, clip_polyline};
-use super::chart::{self, Chart, Frame};
-use super::figure::{Draw, DrawResult, Figure, Format, figure_setters, render};
+use super::chart::{self, Frame};
+use super::figure::{
+    Draw, DrawResult, Embedded, Figure, Format, PLACEHOLDER, figure_setters, render,
+};
 use super::legend::{LegendPosition, along, draw_legend};
 use super::marker::Marker;
 use super::style::{self, size, width};
@@ -295,6 +298,7 @@ pub fn plot_surface(path: impl AsRef<Path>, grid: &SurfaceGrid, plot: &SurfacePl
         plot,
         levels: levels.levels,
         scale: levels.scale,
+        image: RefCell::new(None),
     };
     render(path.as_ref(), &plot.figure, (900, 720), &body)
 }
@@ -304,12 +308,18 @@ struct SurfaceBody<'a> {
     plot: &'a SurfacePlot,
     levels: Vec<f64>,
     scale: ColorScale,
+    /// The heat map of an SVG, made while drawing.
+    image: RefCell<Option<Embedded>>,
 }
 
 /// The colour of cells where f is not finite.
 const MISSING: RGBColor = RGBColor(0xE4, 0xE4, 0xE4);
 
 impl Draw for SurfaceBody<'_> {
+    fn embedded(&self) -> Option<Embedded> {
+        self.image.borrow_mut().take()
+    }
+
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, format: Format) -> DrawResult
     where
         DB::ErrorType: 'static,
@@ -324,10 +334,25 @@ impl Draw for SurfaceBody<'_> {
         let mut chart = chart::build(&main, Axis::linear(x0, x1), Axis::linear(y0, y1), &frame)?;
 
         let (ax, ay) = (Axis::linear(x0, x1), Axis::linear(y0, y1));
+        // The heat map: drawn pixel by pixel into a PNG; an SVG gets a
+        // placeholder that `render` swaps for the same image at half the
+        // resolution (viewers smooth it), not thousands of cells.
+        let area = chart.plotting_area().strip_coord_spec();
+        let (pw, ph) = area.dim_in_pixel();
         if format == Format::Png {
-            heatmap_pixels(&chart, g, self.scale, &ax, &ay)?;
+            let rgb = heatmap_rgb(g, self.scale, &ax, &ay, pw, ph);
+            for (k, px) in rgb.chunks_exact(3).enumerate() {
+                let (x, y) = ((k % pw as usize) as i32, (k / pw as usize) as i32);
+                area.draw_pixel((x, y), &RGBColor(px[0], px[1], px[2]))?;
+            }
         } else {
-            heatmap_cells(&mut chart, g, self.scale)?;
+            let (w, h) = (pw.div_ceil(2).max(2), ph.div_ceil(2).max(2));
+            *self.image.borrow_mut() = Some(Embedded {
+                rgb: heatmap_rgb(g, self.scale, &ax, &ay, w, h),
+                width: w,
+                height: h,
+            });
+            area.fill(&PLACEHOLDER)?;
         }
 
         // Contour lines.
@@ -425,82 +450,34 @@ impl Draw for SurfaceBody<'_> {
         );
         draw_legend(&mut chart, self.plot.legend, &crowd, &labels)?;
 
-        colorbar(&bar, self.scale, &self.levels, &self.plot.z_label, format)
+        colorbar(&bar, self.scale, &self.levels, &self.plot.z_label)
     }
 }
 
-/// The heat map as one rectangle per run of equal colour along a row
-/// (vector output).
-fn heatmap_cells<'a, DB: DrawingBackend + 'a>(
-    chart: &mut Chart<'a, DB>,
-    g: &SurfaceGrid,
-    scale: ColorScale,
-) -> DrawResult
-where
-    DB::ErrorType: 'static,
-{
-    let nx = g.x.len();
-    let edge = |c: &[f64], k: usize| -> (f64, f64) {
-        let lo = if k == 0 {
-            c[0]
-        } else {
-            (c[k - 1] + c[k]) / 2.0
-        };
-        let hi = if k + 1 == c.len() {
-            c[k]
-        } else {
-            (c[k] + c[k + 1]) / 2.0
-        };
-        (lo, hi)
-    };
-    let step = |v: f64| (!v.is_nan()).then(|| style::colormap_step(scale.fraction(v)));
-    let mut cells = Vec::new();
-    for j in 0..g.y.len() {
-        let (ylo, yhi) = edge(&g.y, j);
-        let row = &g.values[j * nx..(j + 1) * nx];
-        let mut i = 0;
-        while i < nx {
-            let key = step(row[i]);
-            let k = (i + 1..nx).find(|&k| step(row[k]) != key).unwrap_or(nx);
-            let color = key.map_or(MISSING, |s| {
-                style::colormap(s as f64 / (style::COLOR_STEPS - 1) as f64)
-            });
-            let (xlo, _) = edge(&g.x, i);
-            let (_, xhi) = edge(&g.x, k - 1);
-            cells.push(Rectangle::new([(xlo, ylo), (xhi, yhi)], color.filled()));
-            i = k;
-        }
-    }
-    chart.draw_series(cells)?;
-    Ok(())
-}
-
-/// The heat map pixel by pixel, bilinear between grid points (raster
-/// output); next to a non-finite point, the nearest grid value.
-fn heatmap_pixels<'a, DB: DrawingBackend + 'a>(
-    chart: &Chart<'a, DB>,
+/// The heat map as a `w` × `h` RGB image over the chart's box, bilinear
+/// between grid points; next to a non-finite point, the nearest grid
+/// value.
+fn heatmap_rgb(
     g: &SurfaceGrid,
     scale: ColorScale,
     ax: &Axis,
     ay: &Axis,
-) -> DrawResult
-where
-    DB::ErrorType: 'static,
-{
-    let area = chart.plotting_area().strip_coord_spec();
-    let (w, h) = area.dim_in_pixel();
+    w: u32,
+    h: u32,
+) -> Vec<u8> {
     let nx = g.x.len();
     // The cell holding t and the fraction of the way across it.
     let locate = |c: &[f64], t: f64| -> (usize, f64) {
         let k = c.partition_point(|v| *v <= t).clamp(1, c.len() - 1) - 1;
         (k, ((t - c[k]) / (c[k + 1] - c[k])).clamp(0.0, 1.0))
     };
+    let columns: Vec<(usize, f64)> = (0..w)
+        .map(|px| locate(&g.x, ax.denorm((px as f64 + 0.5) / w as f64)))
+        .collect();
+    let mut rgb = Vec::with_capacity(w as usize * h as usize * 3);
     for py in 0..h {
-        let y = ay.denorm(1.0 - (py as f64 + 0.5) / h as f64);
-        let (j, ty) = locate(&g.y, y);
-        for px in 0..w {
-            let x = ax.denorm((px as f64 + 0.5) / w as f64);
-            let (i, tx) = locate(&g.x, x);
+        let (j, ty) = locate(&g.y, ay.denorm(1.0 - (py as f64 + 0.5) / h as f64));
+        for &(i, tx) in &columns {
             let z = |a: usize, b: usize| g.values[(j + b) * nx + i + a];
             let corners = [z(0, 0), z(1, 0), z(0, 1), z(1, 1)];
             let v = if corners.iter().all(|v| v.is_finite()) {
@@ -509,15 +486,15 @@ where
             } else {
                 z(usize::from(tx > 0.5), usize::from(ty > 0.5))
             };
-            let color = if v.is_nan() {
+            let c = if v.is_nan() {
                 MISSING
             } else {
-                style::colormap_exact(scale.fraction(v))
+                style::colormap(scale.fraction(v))
             };
-            area.draw_pixel((px as i32, py as i32), &color)?;
+            rgb.extend([c.0, c.1, c.2]);
         }
     }
-    Ok(())
+    rgb
 }
 
 /// Splits a polyline where it turns by more than 100° (in the chart's
@@ -552,7 +529,6 @@ fn colorbar<DB: DrawingBackend>(
     scale: ColorScale,
     levels: &[f64],
     label: &str,
-    format: Format,
 ) -> DrawResult
 where
     DB::ErrorType: 'static,
@@ -593,17 +569,12 @@ where
         .axis_style(style::INK.stroke_width(1))
         .set_tick_mark_size(LabelAreaPosition::Right, 5)
         .draw()?;
-    // A raster shows the continuous map; a vector file the steps the heat
-    // map uses.
-    let steps = if format == Format::Png {
-        256
-    } else {
-        style::COLOR_STEPS
-    };
+    // Steps too fine to see.
+    let steps = 128;
     chart.draw_series((0..steps).map(|s| {
         let lo = axis.denorm(s as f64 / steps as f64);
         let hi = axis.denorm((s + 1) as f64 / steps as f64);
-        let color = style::colormap_exact(s as f64 / (steps - 1) as f64);
+        let color = style::colormap(s as f64 / (steps - 1) as f64);
         Rectangle::new([(0.0, lo), (1.0, hi)], color.filled())
     }))?;
     chart.draw_series(
