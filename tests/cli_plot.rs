@@ -213,5 +213,19 @@ fn every_plot_command_draws_its_figure() {
     let html = std::fs::read_to_string(d.join("report.html")).unwrap();
     assert!(html.matches("<figure>").count() >= 2);
     assert!(html.contains("Stalls") && html.contains("saddle_point"));
+    run(&[
+        "report",
+        "--checkpoint",
+        &ckpt,
+        "--arch",
+        arch,
+        "--data",
+        &iris,
+        "--out",
+        &p("ck/report.html"),
+    ]);
+    let html = std::fs::read_to_string(d.join("ck/report.html")).unwrap();
+    assert_eq!(html.matches("<figure>").count(), 2);
+    assert!(html.contains("Verdict") && html.contains("67 eigenvalues"));
     let _ = std::fs::remove_dir_all(d);
 }

@@ -711,11 +711,17 @@ pub struct PlotCurvesArgs {
 }
 
 #[derive(Debug, Args)]
+#[group(id = "report_source", required = true, multiple = false, args = ["run", "checkpoint"])]
 pub struct ReportArgs {
     /// A training run directory (of `train`).
     #[arg(long, value_name = "DIR")]
-    pub run: std::path::PathBuf,
-    /// The HTML file [default: DIR/report.html].
+    pub run: Option<std::path::PathBuf>,
+    /// Or a network checkpoint, analysed on --data.
+    #[arg(long, value_name = "CKPT")]
+    pub checkpoint: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    pub network: NetworkArgs,
+    /// The HTML file [default: DIR/report.html, or report.html].
     #[arg(long, value_name = "FILE")]
     pub out: Option<std::path::PathBuf>,
 }

@@ -338,9 +338,133 @@ fn minratio(a: &PlotCurvesArgs) -> saddlescope::Result<&Path> {
     Ok(&a.out)
 }
 
-/// `saddlescope report --run DIR`.
+/// `saddlescope report --checkpoint CKPT …`: the verdict, the spectrum and
+/// the loss along the extreme eigenvectors.
+fn checkpoint_report(a: &ReportArgs, ckpt: &Path, out: &mut impl Write) -> anyhow::Result<()> {
+    let t = network_target(ckpt, &a.network)?;
+    let html_path = a.out.clone().unwrap_or_else(|| "report.html".into());
+    let figures = html_path
+        .parent()
+        .map(|p| p.to_path_buf())
+        .unwrap_or_default()
+        .join("report-figures");
+    std::fs::create_dir_all(&figures).map_err(|e| Error::Io {
+        action: "create".into(),
+        path: figures.display().to_string(),
+        reason: e,
+    })?;
+    let read = |path: &Path| -> saddlescope::Result<String> {
+        std::fs::read_to_string(path).map_err(|e| Error::Io {
+            action: "read".into(),
+            path: path.display().to_string(),
+            reason: e,
+        })
+    };
+    let n = t.point.len();
+    let budget = a.network.max_dense_params.unwrap_or(3000);
+    if n > budget {
+        return Err(Error::InvalidInput(format!(
+            "the checkpoint report draws the full spectrum: {n} parameters are above --max-dense-params {budget}; \
+             use `saddlescope classify` (Lanczos) and `plot spectrum --method slq` for large networks"
+        ))
+        .into());
+    }
+    let an = analyze(&t.problem, &t.point, &AnalysisSettings::default())?;
+    let c = &an.classification;
+    let mut r = Report::new(format!("Checkpoint {}", ckpt.display()));
+    r.intro(vec![
+        Block::Paragraph(t.describe()),
+        Block::Paragraph(c.explanation()),
+    ]);
+    let values = an.spectrum.eigenvalues.as_slice().to_vec();
+    let scale = values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    let sp = figures.join("spectrum.svg");
+    plot_eigenvalues(
+        &sp,
+        &values,
+        &EigenvaluePlot::new()
+            .with_title(format!("Hessian spectrum ({n} eigenvalues)"))
+            .with_symlog(1e-3 * scale.max(f64::MIN_POSITIVE))?,
+    )?;
+    let last = values.len() - 1;
+    let u_min: Vec<f64> = an.spectrum.eigenvectors.column(0).iter().copied().collect();
+    let u_max: Vec<f64> = an
+        .spectrum
+        .eigenvectors
+        .column(last)
+        .iter()
+        .copied()
+        .collect();
+    let sl = figures.join("slice.svg");
+    plot_slice(
+        &sl,
+        &[
+            slice_1d(&t.problem, &t.point, &u_min, -1.0..=1.0, 101)?.with_name("along u_min"),
+            slice_1d(&t.problem, &t.point, &u_max, -1.0..=1.0, 101)?.with_name("along u_max"),
+        ],
+        &SlicePlot::new()
+            .with_title("The loss along the eigenvectors of λmin and λmax")
+            .with_mark(0.0, "checkpoint", Some(c.verdict)),
+    )?;
+    r.section(
+        "Verdict",
+        vec![Block::Table {
+            headers: [
+                "verdict",
+                "loss",
+                "‖∇L‖",
+                "λmin",
+                "λmax",
+                "negative",
+                "zero",
+                "positive",
+                "minimum ratio",
+            ]
+            .map(String::from)
+            .to_vec(),
+            rows: vec![vec![
+                c.verdict.to_string(),
+                num(an.value),
+                num(c.grad_norm),
+                num(c.lambda_min),
+                num(c.lambda_max),
+                c.counts.negative.to_string(),
+                c.counts.zero.to_string(),
+                c.counts.positive.to_string(),
+                format!("{:.4}", c.min_ratio),
+            ]],
+        }],
+    );
+    r.section(
+        "Spectrum and slices",
+        vec![
+            Block::Figure {
+                caption: "Every Hessian eigenvalue, on a symmetric-log axis.".into(),
+                svg: read(&sp)?,
+            },
+            Block::Figure {
+                caption: "The loss along the unit eigenvectors of λmin and λmax through the checkpoint (α = 0).".into(),
+                svg: read(&sl)?,
+            },
+        ],
+    );
+    r.write(&html_path)?;
+    writeln!(
+        out,
+        "wrote {} ({} figures)",
+        html_path.display(),
+        r.figures()
+    )?;
+    Ok(())
+}
+
+/// `saddlescope report --run DIR` or `--checkpoint CKPT`.
 pub fn report(a: &ReportArgs, out: &mut impl Write) -> anyhow::Result<()> {
-    let dir = &a.run;
+    let dir = match (&a.run, &a.checkpoint) {
+        (Some(dir), _) => dir,
+        (None, Some(ckpt)) => return checkpoint_report(a, ckpt, out),
+        (None, None) => unreachable!("clap requires --run or --checkpoint"),
+    };
     let series = read_runs(dir, CurveAxis::Epoch)?;
     let html_path = a.out.clone().unwrap_or_else(|| dir.join("report.html"));
     let figures = html_path
