@@ -731,6 +731,14 @@ fn bad_input_and_unwritable_paths_are_errors_not_panics() {
             assert_png(&path, (900, 560), 20, 0.02);
         }
     }
+    // A grid put together by hand is checked, not trusted.
+    let mut broken = flat.clone();
+    broken.values.pop();
+    assert!(matches!(
+        plot_surface(dir.join("broken.svg"), &broken, &SurfacePlot::new()).unwrap_err(),
+        Error::DimensionMismatch { .. }
+    ));
+    assert!(contour_lines(&broken, 2.0).is_empty());
     // A surface where f is undefined in places still draws.
     let log = Expression::parse("log(x) + y^2").unwrap();
     let holes = SurfaceGrid::evaluate(&log, -1.0..=2.0, -1.0..=1.0, 16, 16).unwrap();

@@ -17,8 +17,6 @@ pub(crate) struct Frame<'s> {
     pub x_label: &'s str,
     /// The y axis description.
     pub y_label: &'s str,
-    /// A panel caption above the chart (figures of several panels).
-    pub caption: Option<&'s str>,
     /// Grid lines at the ticks (line charts; off over heat maps).
     pub grid: bool,
     /// Labelled ticks on the x axis, at most.
@@ -34,7 +32,6 @@ impl<'s> Frame<'s> {
         Frame {
             x_label,
             y_label,
-            caption: None,
             grid: true,
             x_ticks: 8,
             y_ticks: 7,
@@ -75,20 +72,12 @@ where
     let x_area = if frame.x_label.is_empty() { 32 } else { 56 };
     let mut builder = ChartBuilder::on(area);
     builder
-        .margin_top(if frame.caption.is_some() { 4 } else { 12 })
+        .margin_top(12)
         .margin_right(22)
         .margin_left(6)
         .margin_bottom(6)
         .x_label_area_size(x_area)
         .y_label_area_size(y_area);
-    if let Some(caption) = frame.caption {
-        builder.caption(
-            caption,
-            (style::FAMILY, size::PANEL_TITLE)
-                .into_font()
-                .color(&style::INK),
-        );
-    }
     let mut chart = builder.build_cartesian_2d(x, y)?;
     let tick_font = (style::FAMILY, size::TICK).into_font().color(&style::INK);
     let desc_font = (style::FAMILY, size::AXIS_LABEL)

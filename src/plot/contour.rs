@@ -37,7 +37,7 @@ pub struct ContourLine {
 
 /// The level set {f = `level`} of the grid as polylines, in a fixed order
 /// (no dependence on hashing or threads). Cells with a non-finite corner
-/// are skipped.
+/// are skipped; a grid that [`SurfaceGrid::new`] would refuse has none.
 ///
 /// # Examples
 ///
@@ -54,7 +54,7 @@ pub struct ContourLine {
 /// ```
 pub fn contour_lines(grid: &SurfaceGrid, level: f64) -> Vec<ContourLine> {
     let (nx, ny) = (grid.x.len(), grid.y.len());
-    if nx < 2 || ny < 2 || !level.is_finite() {
+    if grid.check().is_err() || !level.is_finite() {
         return Vec::new();
     }
     let horizontal = (nx - 1) * ny;

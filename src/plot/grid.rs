@@ -54,7 +54,19 @@ impl SurfaceGrid {
     /// assert!(SurfaceGrid::new(vec![1.0, 0.0], vec![0.0, 1.0], vec![0.0; 4]).is_err());
     /// ```
     pub fn new(x: Vec<f64>, y: Vec<f64>, values: Vec<f64>) -> Result<SurfaceGrid> {
-        for (name, axis) in [("x", &x), ("y", &y)] {
+        let values = values
+            .into_iter()
+            .map(|v| if v.is_finite() { v } else { f64::NAN })
+            .collect();
+        let grid = SurfaceGrid { x, y, values };
+        grid.check()?;
+        Ok(grid)
+    }
+
+    /// The checks of [`SurfaceGrid::new`], for a grid whose fields were set
+    /// by hand.
+    pub(crate) fn check(&self) -> Result<()> {
+        for (name, axis) in [("x", &self.x), ("y", &self.y)] {
             if axis.len() < 2 {
                 return Err(Error::InvalidInput(format!(
                     "a surface grid needs at least 2 {name} coordinates, found {}",
@@ -67,23 +79,20 @@ impl SurfaceGrid {
                 )));
             }
         }
-        if values.len() != x.len() * y.len() {
+        let (nx, ny) = (self.x.len(), self.y.len());
+        if self.values.len() != nx * ny {
             return Err(Error::DimensionMismatch {
                 what: "values of a surface grid".into(),
-                expected: format!("{} × {} = {}", x.len(), y.len(), x.len() * y.len()),
-                found: values.len().to_string(),
+                expected: format!("{nx} × {ny} = {}", nx * ny),
+                found: self.values.len().to_string(),
             });
         }
-        let values: Vec<f64> = values
-            .into_iter()
-            .map(|v| if v.is_finite() { v } else { f64::NAN })
-            .collect();
-        if values.iter().all(|v| v.is_nan()) {
+        if !self.values.iter().any(|v| v.is_finite()) {
             return Err(Error::InvalidInput(
                 "the surface has no finite value on the grid".into(),
             ));
         }
-        Ok(SurfaceGrid { x, y, values })
+        Ok(())
     }
 
     /// f on an `nx` × `ny` grid spanning the box `x` × `y`, evaluated in

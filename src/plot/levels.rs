@@ -134,8 +134,10 @@ impl Levels {
     /// # Errors
     ///
     /// [`Error::InvalidSetting`] for a count outside 1 ..= 200 or explicit
-    /// values that are empty or not finite.
+    /// values that are empty or not finite; a grid that
+    /// [`SurfaceGrid::new`] would refuse.
     pub fn resolve(&self, grid: &SurfaceGrid) -> Result<ContourLevels> {
+        grid.check()?;
         let mut finite: Vec<f64> = grid
             .values
             .iter()

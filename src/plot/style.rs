@@ -38,8 +38,6 @@ pub(crate) fn font() -> Option<FontRef<'static>> {
 pub(crate) mod size {
     /// Figure title.
     pub(crate) const TITLE: f64 = 24.0;
-    /// A panel's title in a figure of several panels.
-    pub(crate) const PANEL_TITLE: f64 = 19.0;
     /// Axis descriptions ("x", "loss").
     pub(crate) const AXIS_LABEL: f64 = 18.0;
     /// Tick labels.
