@@ -134,7 +134,7 @@ fn slice(a: &PlotSliceArgs) -> saddlescope::Result<&Path> {
         (
             d.clone(),
             d,
-            ("toward the second checkpoint", ""),
+            ("the line to the second checkpoint", ""),
             (-0.25, 1.25),
         )
     } else {
