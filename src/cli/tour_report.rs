@@ -147,7 +147,7 @@ pub fn network(report: &mut Report, dir: &Path, n: &NetworkStudy) -> saddlescope
                     .as_ref()
                     .map_or(String::new(), |a| format!(", {}", a.verdict));
                 let esc = if s.escape.is_some() { ", escaped" } else { "" };
-                stalls.push(format!("epoch {epoch}: {}{v}{esc}", s.kind.describe()));
+                stalls.push(format!("epoch {epoch}: {}{v}{esc}", s.describe()));
             }
             let later = |kind: saddlescope::StallKind| {
                 all.iter().skip(1).filter(|(_, s)| s.kind == kind).count()

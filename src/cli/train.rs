@@ -189,7 +189,7 @@ pub fn train(args: &TrainArgs, out: &mut impl Write) -> anyhow::Result<()> {
         }
         Progress::Epoch(r) => {
             if let Some(s) = &r.stall {
-                bar.println(format!("epoch {}: {}", r.epoch, s.kind.describe()));
+                bar.println(format!("epoch {}: {}", r.epoch, s.describe()));
             }
         }
     })?;
@@ -233,7 +233,7 @@ fn render_run(out: &mut impl Write, dir: &Path, r: &TrainReport, total: f64) -> 
                 out,
                 "  epoch {}: {} (‖∇L‖ = {}, η·κ along the gradient = {})",
                 e.epoch,
-                s.kind.describe(),
+                s.describe(),
                 num(s.grad_norm),
                 num(s.lr_times_curvature)
             )?;

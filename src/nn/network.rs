@@ -856,7 +856,8 @@ impl TwiceDifferentiable for NetworkObjective {
     }
 
     fn value(&self, theta: &[f64]) -> Result<f64> {
-        self.gradient(theta).map(|(v, _)| v)
+        // Forward passes only (slices, line searches): no backward sweep.
+        self.loss_and_accuracy(theta).map(|(v, _)| v)
     }
 
     fn gradient(&self, theta: &[f64]) -> Result<(f64, DVector<f64>)> {

@@ -81,6 +81,26 @@ pub struct StallEscape {
     pub loss_after: f64,
 }
 
+impl Stall {
+    /// What the stall is, in words: near a critical point; or, with a large
+    /// gradient, bouncing across a ravine (η·κ ≳ 2: steps overshoot the
+    /// valley along the gradient) or crawling (η·κ well below 2: the steps
+    /// are short for the curvature).
+    pub fn describe(&self) -> String {
+        match self.kind {
+            StallKind::NearCriticalPoint => self.kind.describe().to_string(),
+            StallKind::Ravine if self.lr_times_curvature >= 1.5 => format!(
+                "stalled with a large gradient — bouncing across a ravine (η·κ = {:.3} along the gradient: steps overshoot the valley floor)",
+                self.lr_times_curvature
+            ),
+            StallKind::Ravine => format!(
+                "stalled with a large gradient — crawling (η·κ = {:.3} along the gradient: steps are short for the curvature, or the valley floor is flat)",
+                self.lr_times_curvature
+            ),
+        }
+    }
+}
+
 /// The verdict at stalled parameters.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StallAnalysis {

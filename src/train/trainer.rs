@@ -767,7 +767,7 @@ impl Trainer {
         if let Some(stall) = &record.stall {
             let mut v = serde_json::to_value(stall).unwrap_or(Value::Null);
             v["kind"] = "stall".into();
-            v["message"] = stall.kind.describe().into();
+            v["message"] = stall.describe().into();
             writeln!(jsonl, "{v}").map_err(write_err(jsonl_path))?;
             if let Some(e) = &stall.escape {
                 let mut v = serde_json::to_value(e).unwrap_or(Value::Null);
