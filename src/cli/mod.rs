@@ -31,8 +31,7 @@ pub fn run() -> Result<ExitCode> {
             let config = config::ClassifyConfig::from_args(&args)?;
             let outcome = config.run()?;
             if args.json {
-                serde_json::to_writer_pretty(&mut out, &config.json(&outcome))?;
-                writeln!(out)?;
+                print_json(&mut out, &config.json(&outcome))?;
             } else {
                 match &outcome {
                     config::Outcome::Dense(a) => {
@@ -51,8 +50,7 @@ pub fn run() -> Result<ExitCode> {
             let config = spectrum::SpectrumConfig::from_args(&args)?;
             let report = config.run()?;
             if args.json {
-                serde_json::to_writer_pretty(&mut out, &config.json(&report))?;
-                writeln!(out)?;
+                print_json(&mut out, &config.json(&report))?;
             } else {
                 config.render(&mut out, &report)?;
             }
@@ -61,8 +59,7 @@ pub fn run() -> Result<ExitCode> {
             let config = descend::DescendConfig::from_args(&args)?;
             let d = config.run()?;
             if args.json {
-                serde_json::to_writer_pretty(&mut out, &config.json(&d))?;
-                writeln!(out)?;
+                print_json(&mut out, &config.json(&d))?;
             } else {
                 config.render(&mut out, &d)?;
             }
@@ -76,8 +73,7 @@ pub fn run() -> Result<ExitCode> {
             let config = find::FindConfig::from_args(&args)?;
             let found = config.run()?;
             if args.json {
-                serde_json::to_writer_pretty(&mut out, &config.json(&found))?;
-                writeln!(out)?;
+                print_json(&mut out, &config.json(&found))?;
             } else {
                 config.render(&mut out, &found)?;
             }
@@ -86,8 +82,7 @@ pub fn run() -> Result<ExitCode> {
             let config = escape::EscapeConfig::from_args(&args)?;
             let report = config.run()?;
             if args.json {
-                serde_json::to_writer_pretty(&mut out, &config.json(&report))?;
-                writeln!(out)?;
+                print_json(&mut out, &config.json(&report))?;
             } else {
                 config.render(&mut out, &report)?;
             }
@@ -95,8 +90,7 @@ pub fn run() -> Result<ExitCode> {
         Command::Functions(args) => {
             let rows = config::function_rows(args.dim)?;
             if args.json {
-                serde_json::to_writer_pretty(&mut out, &render::functions_json(&rows))?;
-                writeln!(out)?;
+                print_json(&mut out, &render::functions_json(&rows))?;
             } else {
                 render::functions(&mut out, &rows)?;
             }
@@ -104,6 +98,13 @@ pub fn run() -> Result<ExitCode> {
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Pretty JSON and a newline: the `--json` form of every command.
+pub fn print_json(out: &mut impl Write, value: &serde_json::Value) -> Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value)?;
+    writeln!(out)?;
+    Ok(())
 }
 
 /// 2 for the caller's mistakes (bad usage, bad input), 1 otherwise.

@@ -20,6 +20,7 @@ use super::args::{
 };
 use super::config::{Problem, Target, parse_point};
 use super::render::num;
+use super::tour_report::figure;
 
 pub fn run(cmd: &PlotCommand, out: &mut impl Write) -> anyhow::Result<()> {
     let path = match cmd {
@@ -338,28 +339,20 @@ fn minratio(a: &PlotCurvesArgs) -> saddlescope::Result<&Path> {
     Ok(&a.out)
 }
 
+/// `report-figures/` beside the HTML file.
+fn figures_dir(html: &Path) -> std::path::PathBuf {
+    html.parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+        .join("report-figures")
+}
+
 /// `saddlescope report --checkpoint CKPT …`: the verdict, the spectrum and
 /// the loss along the extreme eigenvectors.
 fn checkpoint_report(a: &ReportArgs, ckpt: &Path, out: &mut impl Write) -> anyhow::Result<()> {
     let t = network_target(ckpt, &a.network)?;
     let html_path = a.out.clone().unwrap_or_else(|| "report.html".into());
-    let figures = html_path
-        .parent()
-        .map(|p| p.to_path_buf())
-        .unwrap_or_default()
-        .join("report-figures");
-    std::fs::create_dir_all(&figures).map_err(|e| Error::Io {
-        action: "create".into(),
-        path: figures.display().to_string(),
-        reason: e,
-    })?;
-    let read = |path: &Path| -> saddlescope::Result<String> {
-        std::fs::read_to_string(path).map_err(|e| Error::Io {
-            action: "read".into(),
-            path: path.display().to_string(),
-            reason: e,
-        })
-    };
+    let figures = figures_dir(&html_path);
     let n = t.point.len();
     let budget = a.network.max_dense_params.unwrap_or(3000);
     if n > budget {
@@ -378,13 +371,19 @@ fn checkpoint_report(a: &ReportArgs, ckpt: &Path, out: &mut impl Write) -> anyho
     ]);
     let values = an.spectrum.eigenvalues.as_slice().to_vec();
     let scale = values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-    let sp = figures.join("spectrum.svg");
-    plot_eigenvalues(
-        &sp,
-        &values,
-        &EigenvaluePlot::new()
-            .with_title(format!("Hessian spectrum ({n} eigenvalues)"))
-            .with_symlog(1e-3 * scale.max(f64::MIN_POSITIVE))?,
+    let spectrum = figure(
+        &figures,
+        "spectrum",
+        "Every Hessian eigenvalue, on a symmetric-log axis.",
+        |p| {
+            plot_eigenvalues(
+                p,
+                &values,
+                &EigenvaluePlot::new()
+                    .with_title(format!("Hessian spectrum ({n} eigenvalues)"))
+                    .with_symlog(1e-3 * scale.max(f64::MIN_POSITIVE))?,
+            )
+        },
     )?;
     let last = values.len() - 1;
     let u_min: Vec<f64> = an.spectrum.eigenvectors.column(0).iter().copied().collect();
@@ -395,16 +394,23 @@ fn checkpoint_report(a: &ReportArgs, ckpt: &Path, out: &mut impl Write) -> anyho
         .iter()
         .copied()
         .collect();
-    let sl = figures.join("slice.svg");
-    plot_slice(
-        &sl,
-        &[
-            slice_1d(&t.problem, &t.point, &u_min, -1.0..=1.0, 101)?.with_name("along u_min"),
-            slice_1d(&t.problem, &t.point, &u_max, -1.0..=1.0, 101)?.with_name("along u_max"),
-        ],
-        &SlicePlot::new()
-            .with_title("The loss along the eigenvectors of λmin and λmax")
-            .with_mark(0.0, "checkpoint", Some(c.verdict)),
+    let curves = [
+        slice_1d(&t.problem, &t.point, &u_min, -1.0..=1.0, 101)?.with_name("along u_min"),
+        slice_1d(&t.problem, &t.point, &u_max, -1.0..=1.0, 101)?.with_name("along u_max"),
+    ];
+    let slices = figure(
+        &figures,
+        "slice",
+        "The loss along the unit eigenvectors of λmin and λmax through the checkpoint (α = 0).",
+        |p| {
+            plot_slice(
+                p,
+                &curves,
+                &SlicePlot::new()
+                    .with_title("The loss along the eigenvectors of λmin and λmax")
+                    .with_mark(0.0, "checkpoint", Some(c.verdict)),
+            )
+        },
     )?;
     r.section(
         "Verdict",
@@ -435,19 +441,7 @@ fn checkpoint_report(a: &ReportArgs, ckpt: &Path, out: &mut impl Write) -> anyho
             ]],
         }],
     );
-    r.section(
-        "Spectrum and slices",
-        vec![
-            Block::Figure {
-                caption: "Every Hessian eigenvalue, on a symmetric-log axis.".into(),
-                svg: read(&sp)?,
-            },
-            Block::Figure {
-                caption: "The loss along the unit eigenvectors of λmin and λmax through the checkpoint (α = 0).".into(),
-                svg: read(&sl)?,
-            },
-        ],
-    );
+    r.section("Spectrum and slices", vec![spectrum, slices]);
     r.write(&html_path)?;
     writeln!(
         out,
@@ -467,48 +461,35 @@ pub fn report(a: &ReportArgs, out: &mut impl Write) -> anyhow::Result<()> {
     };
     let series = read_runs(dir, CurveAxis::Epoch)?;
     let html_path = a.out.clone().unwrap_or_else(|| dir.join("report.html"));
-    let figures = html_path
-        .parent()
-        .map(|p| p.to_path_buf())
-        .unwrap_or_default()
-        .join("report-figures");
-    std::fs::create_dir_all(&figures).map_err(|e| Error::Io {
-        action: "create".into(),
-        path: figures.display().to_string(),
-        reason: e,
-    })?;
-    let svg = |path: &Path| -> saddlescope::Result<String> {
-        std::fs::read_to_string(path).map_err(|e| Error::Io {
-            action: "read".into(),
-            path: path.display().to_string(),
-            reason: e,
-        })
-    };
+    let figures = figures_dir(&html_path);
     let mut r = Report::new(format!("Training run {}", dir.display()));
-    let curves = figures.join("curves.svg");
-    plot_training(
-        &curves,
-        &series,
-        &TrainingPlot::new().with_title("Training curves"),
-    )?;
-    let mut blocks = vec![Block::Figure {
-        caption: "Loss (and validation loss), gradient norm and learning rate against the epoch."
-            .into(),
-        svg: svg(&curves)?,
-    }];
+    let mut blocks = vec![figure(
+        &figures,
+        "curves",
+        "Loss (and validation loss), gradient norm and learning rate against the epoch.",
+        |p| {
+            plot_training(
+                p,
+                &series,
+                &TrainingPlot::new().with_title("Training curves"),
+            )
+        },
+    )?];
     let mut points = Vec::new();
     stall_points(dir, "stalls", &mut points)?;
     if !points.is_empty() {
-        let p = figures.join("minratio.svg");
-        plot_min_ratio(
-            &p,
-            &points,
-            &MinRatioPlot::new().with_title("Minimum ratio at the stalls"),
-        )?;
-        blocks.push(Block::Figure {
-            caption: "Minimum ratio (the share of positive Hessian eigenvalues) against the training loss at each analysed stall.".into(),
-            svg: svg(&p)?,
-        });
+        blocks.push(figure(
+            &figures,
+            "minratio",
+            "Minimum ratio (the share of positive Hessian eigenvalues) against the training loss at each analysed stall.",
+            |p| {
+                plot_min_ratio(
+                    p,
+                    &points,
+                    &MinRatioPlot::new().with_title("Minimum ratio at the stalls"),
+                )
+            },
+        )?);
     }
     r.section("Curves", blocks);
     let csv = dir.join("epochs.csv");

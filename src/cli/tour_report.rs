@@ -12,26 +12,23 @@ use saddlescope::{
 use super::render::{list, num};
 use super::tour::{NetworkStudy, SurfaceStudy};
 
-/// Writes a figure with `draw` to `dir/figures/name.svg` and returns it as
-/// a report block.
-fn figure(
-    dir: &Path,
+/// Writes a figure with `draw` to `figures/name.svg` (creating the
+/// directory) and returns it as a report block, inlined.
+pub fn figure(
+    figures: &Path,
     name: &str,
     caption: &str,
     draw: impl FnOnce(&Path) -> saddlescope::Result<()>,
 ) -> saddlescope::Result<Block> {
-    let path = dir.join("figures").join(format!("{name}.svg"));
-    std::fs::create_dir_all(dir.join("figures")).map_err(|e| saddlescope::Error::Io {
-        action: "create".into(),
-        path: dir.join("figures").display().to_string(),
-        reason: e,
-    })?;
-    draw(&path)?;
-    let svg = std::fs::read_to_string(&path).map_err(|e| saddlescope::Error::Io {
-        action: "read".into(),
+    let io = |action: &str, path: &Path, e| saddlescope::Error::Io {
+        action: action.into(),
         path: path.display().to_string(),
         reason: e,
-    })?;
+    };
+    std::fs::create_dir_all(figures).map_err(|e| io("create", figures, e))?;
+    let path = figures.join(format!("{name}.svg"));
+    draw(&path)?;
+    let svg = std::fs::read_to_string(&path).map_err(|e| io("read", &path, e))?;
     Ok(Block::Figure {
         caption: caption.into(),
         svg,
@@ -60,7 +57,7 @@ pub fn surfaces(
             plot = plot.with_trajectory(path.name.clone(), &path.trajectory)?;
         }
         let fig = figure(
-            dir,
+            &dir.join("figures"),
             &format!("surface-{k}"),
             &format!(
                 "{}: contour lines over the heatmap (log-spaced levels), critical points marked by verdict, and the optimizers' paths from the same start.",
@@ -194,7 +191,7 @@ pub fn network(report: &mut Report, dir: &Path, n: &NetworkStudy) -> saddlescope
         .map(|r| TrainingSeries::from_epochs(r.name.clone(), &r.report.epochs))
         .collect();
     blocks.push(figure(
-        dir,
+        &dir.join("figures"),
         "training",
         "Training curves: the full-data loss, gradient norm and learning rate of each run against the epoch. Plain SGD sits on the plateau next to the saddle — the loss flat, the gradient small — until the instability along the negative curvature grows; the escape step leaves at once.",
         |p| {
@@ -216,7 +213,7 @@ pub fn network(report: &mut Report, dir: &Path, n: &NetworkStudy) -> saddlescope
         let values = a.spectrum.eigenvalues.as_slice().to_vec();
         let scale = values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
         blocks.push(figure(
-            dir,
+            &dir.join("figures"),
             "spectrum",
             "The Hessian's eigenvalues at the stalled parameters, on a symmetric-log axis: negative ones mean a saddle, and their eigenvectors are ways down.",
             |p| {
@@ -243,7 +240,7 @@ pub fn network(report: &mut Report, dir: &Path, n: &NetworkStudy) -> saddlescope
         let curve_max = slice_1d(&n.objective, &stall.params, &u_max, -3.0..=3.0, 121)?
             .with_name("along u_max");
         blocks.push(figure(
-            dir,
+            &dir.join("figures"),
             "slice-1d",
             "The loss along the eigenvectors of λmin and λmax through the stalled point (α = 0): down on both sides along u_min — a saddle — and up along u_max.",
             |p| {
@@ -266,7 +263,7 @@ pub fn network(report: &mut Report, dir: &Path, n: &NetworkStudy) -> saddlescope
             61,
         )?;
         blocks.push(figure(
-            dir,
+            &dir.join("figures"),
             "slice-2d",
             "The loss on the plane of u_min (α) and u_max (β) through the stalled point: the saddle's shape.",
             |p| {

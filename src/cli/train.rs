@@ -201,8 +201,7 @@ pub fn train(args: &TrainArgs, out: &mut impl Write) -> anyhow::Result<()> {
             "report": report,
             "total_s": total,
         });
-        serde_json::to_writer_pretty(&mut *out, &j)?;
-        writeln!(out)?;
+        super::print_json(out, &j)?;
     } else {
         render_run(out, &args.out, &report, total)?;
     }
@@ -399,11 +398,10 @@ pub fn compare(args: &CompareArgs, out: &mut impl Write) -> anyhow::Result<()> {
         reason: e,
     })?;
     if args.json {
-        serde_json::to_writer_pretty(
-            &mut *out,
+        super::print_json(
+            out,
             &json!({"runs": rows, "total_s": start.elapsed().as_secs_f64()}),
         )?;
-        writeln!(out)?;
         return finish(failed, rows.len());
     }
     writeln!(
