@@ -2,6 +2,8 @@
 //! plateau; momentum rolls over into the better minimum — on the example's
 //! default settings, checked against the functions' closed forms.
 
+use std::sync::OnceLock;
+
 use saddlescope::Verdict;
 use saddlescope::lecture::momentum::{Outcome, ProblemRuns, Run, Settings, run};
 
@@ -15,12 +17,17 @@ fn g2(x: f64) -> f64 {
 const SHALLOW: f64 = 4.0 / 3.0;
 const DEEP: f64 = -28.0 / 3.0;
 
-fn outcome() -> Outcome {
-    run(&Settings::default()).expect("the default experiment runs")
+/// The default run, once for all tests.
+fn outcome() -> &'static Outcome {
+    static OUTCOME: OnceLock<Outcome> = OnceLock::new();
+    OUTCOME.get_or_init(|| run(&Settings::default()).expect("the default experiment runs"))
 }
 
 fn find<'a>(p: &'a ProblemRuns, lambda: f64) -> &'a Run {
-    p.runs.iter().find(|r| r.lambda == lambda).expect("a run per λ")
+    p.runs
+        .iter()
+        .find(|r| r.lambda == lambda)
+        .expect("a run per λ")
 }
 
 #[test]
@@ -31,19 +38,33 @@ fn gradient_descent_stops_in_the_shallow_minimum_and_momentum_rolls_into_the_dee
         let gd = find(p, 0.0);
         let x = gd.descent.x[0];
         // The shallow minimum x = −2, by the closed form of g′ and g″ ...
-        assert!((x + 2.0).abs() < 1e-6, "{name}: gd ended at {:?}", gd.descent.x);
+        assert!(
+            (x + 2.0).abs() < 1e-6,
+            "{name}: gd ended at {:?}",
+            gd.descent.x
+        );
         assert!(g1(x).abs() < 1e-5 && g2(x) > 0.0);
         // ... and by the Hessian at the end point.
         assert_eq!(gd.verdict, Verdict::LocalMinimum, "{name}");
         assert!(gd.grad_norm < 1e-8, "{name}: ‖∇f‖ = {}", gd.grad_norm);
         assert!((gd.descent.value - SHALLOW).abs() < 1e-9);
         assert!(gd.descent.value > DEEP + 10.0);
-        assert!(gd.first_past.is_none(), "{name}: gd never crosses the barrier");
-        assert_eq!(p.problem.critical_points[gd.nearest.0].note, "shallow minimum");
+        assert!(
+            gd.first_past.is_none(),
+            "{name}: gd never crosses the barrier"
+        );
+        assert_eq!(
+            p.problem.critical_points[gd.nearest.0].note,
+            "shallow minimum"
+        );
 
         let m = find(p, 0.9);
         let x = m.descent.x[0];
-        assert!((x - 2.0).abs() < 1e-6, "{name}: momentum ended at {:?}", m.descent.x);
+        assert!(
+            (x - 2.0).abs() < 1e-6,
+            "{name}: momentum ended at {:?}",
+            m.descent.x
+        );
         assert!(g1(x).abs() < 1e-5 && g2(x) > 0.0);
         assert_eq!(m.verdict, Verdict::LocalMinimum, "{name}");
         assert!((m.descent.value - DEEP).abs() < 1e-9);
@@ -69,7 +90,11 @@ fn gradient_descent_crawls_on_the_plateau_with_a_tiny_gradient_that_is_not_criti
         // Tiny but not zero: above the verdict's tolerance, far below the
         // slope at the start.
         assert!((r.grad_norm - h1(x).abs()).abs() < 1e-12);
-        assert!(r.grad_norm > 1e-4 && r.grad_norm < 2e-3, "‖∇f‖ = {}", r.grad_norm);
+        assert!(
+            r.grad_norm > 1e-4 && r.grad_norm < 2e-3,
+            "‖∇f‖ = {}",
+            r.grad_norm
+        );
         assert!(r.grad_norm < 1e-3 * h1(p.problem.start[0]).abs());
         assert_eq!(r.verdict, Verdict::NotCritical);
         assert!(r.first_past.is_none());
@@ -113,7 +138,10 @@ fn no_momentum_passes_a_barrier_higher_than_the_start_and_gd_never_passes() {
             assert!(row.final_x.iter().all(|x| *x < -1.0), "{row:?}");
         }
     }
-    assert!(below >= 1, "the default starts include one below the barrier");
+    assert!(
+        below >= 1,
+        "the default starts include one below the barrier"
+    );
     // λ = 0.9 passes from the highest starts.
     let l = out.settings.lambdas.iter().position(|l| *l == 0.9).unwrap();
     let passed = out.starts.iter().filter(|r| r.final_x[l] > 1.9).count();

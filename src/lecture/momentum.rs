@@ -52,9 +52,9 @@ use std::path::{Path, PathBuf};
 
 use super::{Table, num};
 use crate::{
-    AnalysisSettings, AxisScale, CriticalPoint, Descent, Error, Expression, LegendPosition,
-    Levels, Method, Result, SeriesStyle, SurfaceGrid, SurfacePlot, TwiceDifferentiable, Verdict,
-    XyPlot, XySeries, analyze, descend, plot_surface, plot_xy,
+    AnalysisSettings, AxisScale, CriticalPoint, Descent, Error, Expression, LegendPosition, Levels,
+    Method, Result, SeriesStyle, SurfaceGrid, SurfacePlot, TwiceDifferentiable, Verdict, XyPlot,
+    XySeries, analyze, descend, plot_surface, plot_xy,
 };
 
 /// The settings of the experiment; [`Default`] is the example's.
@@ -128,7 +128,10 @@ impl Settings {
             return bad("lambdas", "expected at least one momentum, got none".into());
         }
         if let Some(l) = self.lambdas.iter().find(|l| !(0.0..1.0).contains(*l)) {
-            return bad("lambdas", format!("each momentum must be in [0, 1), got {l}"));
+            return bad(
+                "lambdas",
+                format!("each momentum must be in [0, 1), got {l}"),
+            );
         }
         if self.steps == 0 {
             return bad("steps", "expected at least 1 step, got 0".into());
@@ -190,13 +193,12 @@ impl Problem {
             .iter()
             .enumerate()
             .map(|(i, p)| {
-                let d = p
-                    .x
-                    .iter()
-                    .zip(x)
-                    .map(|(a, b)| (a - b).powi(2))
-                    .sum::<f64>()
-                    .sqrt();
+                let d =
+                    p.x.iter()
+                        .zip(x)
+                        .map(|(a, b)| (a - b).powi(2))
+                        .sum::<f64>()
+                        .sqrt();
                 (i, d)
             })
             .min_by(|a, b| a.1.total_cmp(&b.1))
@@ -240,9 +242,19 @@ pub fn shallow_minimum_1d() -> Result<Problem> {
         function: Expression::parse(G)?,
         start: vec![-3.0],
         critical_points: vec![
-            point(vec![-2.0], 4.0 / 3.0, Verdict::LocalMinimum, "shallow minimum"),
+            point(
+                vec![-2.0],
+                4.0 / 3.0,
+                Verdict::LocalMinimum,
+                "shallow minimum",
+            ),
             point(vec![-1.0], 23.0 / 12.0, Verdict::LocalMaximum, "barrier"),
-            point(vec![2.0], -28.0 / 3.0, Verdict::LocalMinimum, "deep minimum"),
+            point(
+                vec![2.0],
+                -28.0 / 3.0,
+                Verdict::LocalMinimum,
+                "deep minimum",
+            ),
         ],
         divider: -1.0,
         regions: ["shallow".into(), "deep".into()],
@@ -317,9 +329,24 @@ pub fn shallow_minimum_2d() -> Result<Problem> {
         formula,
         start: vec![-3.0, 0.0],
         critical_points: vec![
-            point(vec![-2.0, 1.0], 4.0 / 3.0, Verdict::LocalMinimum, "shallow minimum"),
-            point(vec![-1.0, 0.25], 23.0 / 12.0, Verdict::SaddlePoint, "saddle"),
-            point(vec![2.0, 1.0], -28.0 / 3.0, Verdict::LocalMinimum, "deep minimum"),
+            point(
+                vec![-2.0, 1.0],
+                4.0 / 3.0,
+                Verdict::LocalMinimum,
+                "shallow minimum",
+            ),
+            point(
+                vec![-1.0, 0.25],
+                23.0 / 12.0,
+                Verdict::SaddlePoint,
+                "saddle",
+            ),
+            point(
+                vec![2.0, 1.0],
+                -28.0 / 3.0,
+                Verdict::LocalMinimum,
+                "deep minimum",
+            ),
         ],
         divider: -1.0,
         regions: ["shallow".into(), "deep".into()],
@@ -625,8 +652,7 @@ impl Outcome {
                     .iter()
                     .map(|x| f.value(&[*x]))
                     .collect::<Result<Vec<_>>>()?;
-                let mut series =
-                    vec![XySeries::new("f", xs, ys, SeriesStyle::Line).with_color(7)];
+                let mut series = vec![XySeries::new("f", xs, ys, SeriesStyle::Line).with_color(7)];
                 // The largest momentum first, so that the methods that stop
                 // early are drawn on top of those that roll on.
                 for (i, r) in p.runs.iter().enumerate().rev() {
