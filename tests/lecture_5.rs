@@ -23,7 +23,7 @@ fn outcome() -> &'static Outcome {
     OUTCOME.get_or_init(|| run(&Settings::default()).expect("the default experiment runs"))
 }
 
-fn find<'a>(p: &'a ProblemRuns, lambda: f64) -> &'a Run {
+fn find(p: &ProblemRuns, lambda: f64) -> &Run {
     p.runs
         .iter()
         .find(|r| r.lambda == lambda)

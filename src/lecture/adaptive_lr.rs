@@ -600,11 +600,10 @@ fn measure(
 ///
 /// ```
 /// use saddlescope::lecture::adaptive_lr::{run, Settings};
-/// let s = Settings { steps: 2000, robustness: vec![], ..Settings::default() };
-/// let out = run(&s)?;
-/// let adam = out.runs.iter().find(|r| r.label == "adam + cosine").unwrap();
-/// let tiny = &out.runs[1];
-/// assert!(adam.final_f() < 1e-3 * tiny.final_f());
+/// let out = run(&Settings { robustness: vec![], ..Settings::default() })?;
+/// let adam = out.run("adam + cosine").unwrap();
+/// let tiny = &out.runs[1]; // gradient descent with a tiny η
+/// assert!(adam.final_f() < 1e-6 && tiny.final_f() > 0.4);
 /// # Ok::<(), saddlescope::Error>(())
 /// ```
 pub fn run(settings: &Settings) -> Result<Outcome> {

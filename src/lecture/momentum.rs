@@ -183,7 +183,7 @@ impl Problem {
     ///
     /// ```
     /// use saddlescope::lecture::momentum::shallow_minimum_1d;
-    /// let p = shallow_minimum_1d();
+    /// let p = shallow_minimum_1d().unwrap();
     /// let (i, d) = p.nearest_critical_point(&[1.9]);
     /// assert_eq!(p.critical_points[i].x, [2.0]);
     /// assert!((d - 0.1).abs() < 1e-12);
