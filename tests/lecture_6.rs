@@ -218,7 +218,7 @@ fn the_lectures_adagrad_is_its_formula_and_torchs_is_it_with_eta_over_root_t() {
 }
 
 #[test]
-fn over_other_valleys_decay_removes_adams_bursts() {
+fn over_other_valleys_and_rates_decay_removes_or_reduces_adams_bursts() {
     let out = outcome();
     assert_eq!(out.robustness.len(), out.settings.robustness.len());
     let col = |label: &str| {
@@ -233,8 +233,19 @@ fn over_other_valleys_decay_removes_adams_bursts() {
         col("adam + cosine"),
         col("adagrad (lecture: σ = RMS)"),
     );
+    let (warm, default_lr) = (col("adam + warm-up + cosine"), out.settings.lr);
     for row in &out.robustness {
-        let what = format!("κ = {}, θ = {}°", row.condition_number, row.angle_degrees);
+        let what = format!(
+            "κ = {}, θ = {}°, η = {}",
+            row.condition_number, row.angle_degrees, row.lr
+        );
+        // At every rate, decay leaves fewer bursts than a constant rate,
+        // warm-up before it no more.
+        assert!(row.results[adam_cos].2 < row.results[adam].2, "{what}");
+        assert!(row.results[warm].2 <= row.results[adam_cos].2, "{what}");
+        if row.lr != default_lr {
+            continue;
+        }
         assert!(row.results[adam].2 >= 1, "{what}: adam did not burst");
         assert!(row.results[adam_cos].1.is_some(), "{what}");
         assert_eq!(row.results[adam_cos].2, 0, "{what}: adam + cosine burst");

@@ -44,14 +44,16 @@
 //!   (CosineAnnealingLR, T_max = the run), and with a linear warm-up from
 //!   1 % over the first 100 steps before the cosine decay.
 //!
-//! What is measured: f at the end, the first step at which f < 10⁻⁶ (the
-//! target), then the highest f after that step ("peak after") and the
-//! number of bursts (times f rises from below the target to above
-//! 100 × target), the oscillation amplitude across the valley — the largest
-//! |v| over the last 500 iterates — with the number of sign changes of v
-//! there, ‖∇f‖ at the end, and how much of the valley is left, |u_N|/|u₀|.
+//! What is measured: f at the end; the first step at which f < 10⁻⁶ (the
+//! target); the bursts — times f rises above 100 × its floor, the floor
+//! being the lowest f so far or the target if that is higher — and the
+//! largest such rise; the oscillation across the valley, the largest |v|
+//! over the last 500 iterates with the number of sign changes of v there;
+//! ‖∇f‖ at the end; how much of the valley is left, |u_N|/|u₀|; and the
+//! longest step within the first 100 (what warm-up changes).
 //! A second table repeats the adaptive runs over κ ∈ {10³, 10⁴} and
-//! θ ∈ {0°, 5°, 10°, 20°}.
+//! θ ∈ {0°, 5°, 10°, 20°}, and at κ = 10⁴, θ = 10° with η = 0.003 and
+//! 0.03.
 //!
 //! # What to expect on a quadratic
 //!
@@ -60,10 +62,20 @@
 //! shrinks only by 0.98 per step — a bounce that dies out, not a limit
 //! cycle — and u shrinks by 1 − 1.98/κ per step: after 10⁴ steps with
 //! κ = 10⁴ the run is still far from the minimum. At θ = 0 the problem
-//! separates into two 1-D problems, which per-coordinate methods solve
-//! exactly; the lecture's Adagrad then drives v to an exact 0 (underflow)
-//! before σ can shrink, and shows no burst — the robustness table shows
-//! that case.
+//! separates into two 1-D problems, which per-coordinate methods treat
+//! independently; the lecture's Adagrad then drives v to an exact 0
+//! (underflow) before σ can shrink, and shows no burst — the robustness
+//! table shows that case.
+//!
+//! # Why these settings
+//!
+//! κ = 10⁴ with 10⁴ steps makes η·λmin·N ≈ 2 at gradient descent's cap, so
+//! the best constant rate is visibly unfinished; θ = 10° is a modest
+//! rotation under which the adaptive methods still get through; η = 0.01 is
+//! 1 % of the way along the valley (adaptive steps start at about η per
+//! coordinate); the target 10⁻⁶ is 2·10⁻⁸ of the starting f. The
+//! robustness table varies κ, θ and η because the bursts depend on all
+//! three.
 
 use std::path::{Path, PathBuf};
 
@@ -108,8 +120,9 @@ pub struct Settings {
     pub target: f64,
     /// K: the last K iterates over which the oscillation is measured.
     pub window: usize,
-    /// (κ, θ in degrees) of the robustness runs.
-    pub robustness: Vec<(f64, f64)>,
+    /// (κ, θ in degrees, η of the adaptive methods) of the robustness
+    /// runs.
+    pub robustness: Vec<(f64, f64, f64)>,
 }
 
 impl Default for Settings {
@@ -128,7 +141,8 @@ impl Default for Settings {
             window: 500,
             robustness: [1e3, 1e4]
                 .into_iter()
-                .flat_map(|k| [0.0, 5.0, 10.0, 20.0].map(|t| (k, t)))
+                .flat_map(|k| [0.0, 5.0, 10.0, 20.0].map(|t| (k, t, 0.01)))
+                .chain([(1e4, 10.0, 0.003), (1e4, 10.0, 0.03)])
                 .collect(),
         }
     }
@@ -229,14 +243,14 @@ impl Settings {
         if self.window == 0 {
             return bad("window", "expected at least 1 iterate, got 0".into());
         }
-        if let Some((k, t)) = self
+        if let Some((k, t, lr)) = self
             .robustness
             .iter()
-            .find(|(k, t)| !kappa_ok(*k) || !angle_ok(*t))
+            .find(|(k, t, lr)| !kappa_ok(*k) || !angle_ok(*t) || !(lr.is_finite() && *lr > 0.0))
         {
             return bad(
                 "robustness",
-                format!("expected κ > 1 and θ in [−90, 90], got ({k}, {t})"),
+                format!("expected κ > 1, θ in [−90, 90] and η > 0, got ({k}, {t}, {lr})"),
             );
         }
         Ok(())
@@ -368,14 +382,16 @@ impl Run {
     }
 }
 
-/// One (κ, θ) of the robustness table: per adaptive method, the step at
-/// which f < target and the bursts after it.
+/// One (κ, θ, η) of the robustness table: per adaptive method, the step
+/// at which f < target, the bursts and the final f.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RobustnessRow {
     /// κ.
     pub condition_number: f64,
     /// θ in degrees.
     pub angle_degrees: f64,
+    /// η of the adaptive methods.
+    pub lr: f64,
     /// (label, reached, bursts, final f) per method.
     pub results: Vec<(String, Option<usize>, usize, f64)>,
 }
@@ -617,11 +633,12 @@ pub fn run(settings: &Settings) -> Result<Outcome> {
         runs.push(measure(label, runner, t, &valley, s)?);
     }
     let mut robustness = Vec::new();
-    for &(kappa, degrees) in &s.robustness {
+    for &(kappa, degrees, lr) in &s.robustness {
         let v = Valley::new(kappa, degrees)?;
         let start = v.point(s.start[0], s.start[1]);
         let mut results = Vec::new();
-        for (label, runner) in methods(s).into_iter().skip(2) {
+        let with_lr = Settings { lr, ..s.clone() };
+        for (label, runner) in methods(&with_lr).into_iter().skip(2) {
             let t = execute(&v, &runner, &start, s.steps)?;
             let r = measure(label, runner, t, &v, s)?;
             results.push((r.label.clone(), r.reached, r.bursts, r.final_f()));
@@ -629,6 +646,7 @@ pub fn run(settings: &Settings) -> Result<Outcome> {
         robustness.push(RobustnessRow {
             condition_number: kappa,
             angle_degrees: degrees,
+            lr,
             results,
         });
     }
@@ -728,7 +746,7 @@ impl Outcome {
     ///
     /// ```
     /// use saddlescope::lecture::adaptive_lr::{run, Settings};
-    /// let out = run(&Settings { steps: 600, robustness: vec![(1e3, 0.0)], ..Settings::default() }).unwrap();
+    /// let out = run(&Settings { steps: 600, robustness: vec![(1e3, 0.0, 0.01)], ..Settings::default() }).unwrap();
     /// let t = out.tables();
     /// assert_eq!((t[0].rows().len(), t[1].rows().len()), (11, 1));
     /// ```
@@ -776,12 +794,12 @@ impl Outcome {
             .first()
             .map(|r| r.results.iter().map(|x| x.0.clone()).collect())
             .unwrap_or_default();
-        let mut header = vec!["κ".to_string(), "θ".to_string()];
+        let mut header = vec!["κ".to_string(), "θ".to_string(), "η".to_string()];
         header.extend(labels.iter().cloned());
         let header: Vec<&str> = header.iter().map(String::as_str).collect();
         let mut robust = Table::new(
             format!(
-                "Other valleys: the step at which f < {} / bursts (\"never\": final f / bursts), {} steps",
+                "Other valleys and rates: the step at which f < {} / bursts (\"never\": final f / bursts), {} steps",
                 num(s.target),
                 s.steps
             ),
@@ -791,6 +809,7 @@ impl Outcome {
             let mut cells = vec![
                 num(row.condition_number),
                 format!("{}°", num(row.angle_degrees)),
+                num(row.lr),
             ];
             cells.extend(
                 row.results
@@ -1019,7 +1038,7 @@ mod tests {
                 ..Settings::default()
             },
             Settings {
-                robustness: vec![(1e3, f64::NAN)],
+                robustness: vec![(1e3, f64::NAN, 0.01)],
                 ..Settings::default()
             },
         ] {
