@@ -246,7 +246,7 @@ impl Settings {
         if let Some((k, t, lr)) = self
             .robustness
             .iter()
-            .find(|(k, t, lr)| !kappa_ok(*k) || !angle_ok(*t) || !(lr.is_finite() && *lr > 0.0))
+            .find(|(k, t, lr)| !(kappa_ok(*k) && angle_ok(*t) && lr.is_finite() && *lr > 0.0))
         {
             return bad(
                 "robustness",
