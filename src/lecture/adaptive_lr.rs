@@ -283,7 +283,7 @@ impl Valley {
     /// let v = Valley::new(100.0, 30.0).unwrap();
     /// let p = v.point(2.0, 0.5);
     /// assert!((v.function.value(&p).unwrap() - 0.5 * (4.0 + 100.0 * 0.25)).abs() < 1e-12);
-    /// let (u, w) = v.frame(&p);
+    /// let (u, w) = v.frame(p[0], p[1]);
     /// assert!((u - 2.0).abs() < 1e-12 && (w - 0.5).abs() < 1e-12);
     /// ```
     pub fn new(condition_number: f64, degrees: f64) -> Result<Valley> {
@@ -307,10 +307,10 @@ impl Valley {
         })
     }
 
-    /// (u, v) of a point (x, y): along and across the valley.
-    pub fn frame(&self, p: &[f64]) -> (f64, f64) {
+    /// (u, v) of the point (x, y): along and across the valley.
+    pub fn frame(&self, x: f64, y: f64) -> (f64, f64) {
         let (s, c) = self.angle.sin_cos();
-        (c * p[0] + s * p[1], c * p[1] - s * p[0])
+        (c * x + s * y, c * y - s * x)
     }
 
     /// The point (x, y) with valley coordinates (u, v).
@@ -574,7 +574,11 @@ fn measure(
     let last = trajectory.points.last().cloned().unwrap_or_default();
     let (_, g_end) = valley.function.gradient(&last)?;
     f.push(valley.function.value(&last)?);
-    let uv: Vec<(f64, f64)> = trajectory.points.iter().map(|p| valley.frame(p)).collect();
+    let uv: Vec<(f64, f64)> = trajectory
+        .points
+        .iter()
+        .map(|p| valley.frame(p[0], p[1]))
+        .collect();
     let reached = f.iter().position(|v| *v < s.target);
     let (bursts, largest_rise) = bursts(&f, s.target);
     let tail = &uv[uv.len().saturating_sub(s.window)..];
