@@ -33,7 +33,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 use serde::Serialize;
 
-pub use variants::{VariantRole, hidden_layers, variants};
+pub use variants::{VariantRole, hidden_layers, variants, width_profile};
 
 use crate::lecture::num;
 use crate::{
@@ -316,6 +316,8 @@ pub struct VariantRun {
     pub role: VariantRole,
     /// Its architecture spec.
     pub architecture: String,
+    /// Its widths from input to output ([`width_profile`]): `2-16×12-2`.
+    pub widths: String,
     /// Linear layers before the output layer.
     pub hidden_layers: usize,
     /// Trainable parameters.
@@ -666,7 +668,7 @@ pub fn diagnose(
         train_rows: train.rows(),
         val_rows: val.rows(),
         loss: settings.loss,
-        optimizer: settings.optimizer.to_string(),
+        optimizer: compact_spec(&settings.optimizer),
         epochs: settings.epochs,
         batch_size: settings.batch_size,
         seed: settings.seed,
@@ -678,6 +680,57 @@ pub fn diagnose(
         reasoning,
         explanation,
     })
+}
+
+/// Splits `a=1,b=(2,3)` at its top-level commas.
+fn top_level_items(text: &str) -> Vec<&str> {
+    let mut items = Vec::new();
+    let (mut depth, mut start) = (0i32, 0);
+    for (i, c) in text.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ',' if depth == 0 => {
+                items.push(&text[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    items.push(&text[start..]);
+    items
+}
+
+/// The optimiser's spec with only the learning rate and the keywords that
+/// differ from PyTorch's defaults: `sgd(lr=0.1)` rather than the canonical
+/// `sgd(lr=0.1,momentum=0,dampening=0,…)`.
+fn compact_spec(spec: &OptimizerSpec) -> String {
+    let full = spec.to_string();
+    let Some(defaults) = OptimizerSpec::parse(spec.name()).ok().map(|d| d.to_string()) else {
+        return full;
+    };
+    let inner = |t: &str| -> Option<String> {
+        let open = t.find('(')?;
+        t.strip_suffix(')').map(|t| t[open + 1..].to_string())
+    };
+    let (Some(ours), Some(theirs)) = (inner(&full), inner(&defaults)) else {
+        return full;
+    };
+    let theirs = top_level_items(&theirs);
+    let kept: Vec<&str> = top_level_items(&ours)
+        .into_iter()
+        .filter(|item| item.starts_with("lr=") || !theirs.contains(item))
+        .collect();
+    format!("{}({})", spec.name(), kept.join(","))
+}
+
+/// "1 hidden layer", "12 hidden layers", "no hidden layer (linear)".
+fn hidden(n: usize) -> String {
+    match n {
+        0 => "no hidden layer".into(),
+        1 => "1 hidden layer".into(),
+        n => format!("{n} hidden layers"),
+    }
 }
 
 /// Names the variant in an error of one of the derived networks (the
@@ -717,6 +770,7 @@ fn variant_run(
     Ok(VariantRun {
         role,
         architecture: arch.to_string(),
+        widths: width_profile(arch),
         hidden_layers: hidden_layers(arch),
         params: arch.n_params(),
         train_loss: last.train_loss,
@@ -785,12 +839,12 @@ fn decide(
         pairs.push((bigger, given));
         for (deep, shallow) in pairs {
             let head = format!(
-                "2. deeper worse than shallower? {} ({} hidden layers) {} vs {} ({} hidden layers) {}",
+                "2. deeper worse than shallower? {} ({}) {} vs {} ({}) {}",
                 deep.role.describe(),
-                deep.hidden_layers,
+                hidden(deep.hidden_layers),
                 num(deep.train_loss),
                 shallow.role.describe(),
-                shallow.hidden_layers,
+                hidden(shallow.hidden_layers),
                 num(shallow.train_loss),
             );
             if let Some((_, Err(reason))) = nesting
@@ -822,18 +876,20 @@ fn decide(
                     shallower_loss: shallow.train_loss,
                 };
                 let text = format!(
-                    "optimisation issue: the {} network ({} hidden layers, `{}`) ends at \
-                     training loss {}, clearly above the {} network's {} ({} hidden layers), \
-                     although it can represent every function the shallower one can. The \
-                     optimiser failed, not the model — He et al. (2016)'s 56- vs 20-layer \
+                    "optimisation issue: the {} network ({}, widths {}) ends at training loss \
+                     {} ({}), clearly above the {} network's {} ({}, widths {}), although it \
+                     can represent every function the shallower one can. The optimiser \
+                     failed, not the model — as for He et al. (2016)'s plain 56- vs 20-layer \
                      networks.",
                     deep.role.describe(),
-                    deep.hidden_layers,
-                    deep.architecture,
+                    hidden(deep.hidden_layers),
+                    deep.widths,
                     num(deep.train_loss),
+                    of_b(deep.train_loss),
                     shallow.role.describe(),
                     num(shallow.train_loss),
-                    shallow.hidden_layers,
+                    hidden(shallow.hidden_layers),
+                    shallow.widths,
                 );
                 return (d, why, text);
             }
@@ -857,11 +913,12 @@ fn decide(
             };
             let text = format!(
                 "model bias: the given network's training loss {} ({}) is high, and the \
-                 deeper, wider variant (`{}`, {} parameters) reaches {} — more capacity fits \
-                 the training data clearly better, so the given network is too small for it.",
+                 deeper, wider variant (widths {}, {} parameters) reaches {} — more capacity \
+                 fits the training data clearly better, so the given network is too small \
+                 for it.",
                 num(l),
                 of_b(l),
-                bigger.architecture,
+                bigger.widths,
                 bigger.params,
                 num(bigger.train_loss)
             );
@@ -943,6 +1000,7 @@ mod tests {
         VariantRun {
             role,
             architecture: format!("{role}"),
+            widths: String::new(),
             hidden_layers: hidden,
             params: 10,
             train_loss: train,
@@ -1038,6 +1096,16 @@ mod tests {
         let (d, why, _) = decide(&runs, &base, &Criteria::default(), &nesting);
         assert!(matches!(d, Diagnosis::ModelBias { .. }), "{d:?}");
         assert!(why.iter().any(|w| w.contains("not evidence either way")));
+    }
+
+    #[test]
+    fn optimizer_specs_are_shown_with_their_non_default_keywords() {
+        let c = |s: &str| compact_spec(&OptimizerSpec::parse(s).unwrap());
+        assert_eq!(c("sgd(lr=0.1)"), "sgd(lr=0.1)");
+        assert_eq!(c("sgd(lr=0.1,momentum=0.9)"), "sgd(lr=0.1,momentum=0.9)");
+        assert_eq!(c("adam(lr=0.01)"), "adam(lr=0.01)");
+        assert_eq!(c("adam(lr=0.01,betas=(0.8,0.9))"), "adam(lr=0.01,betas=(0.8,0.9))");
+        assert_eq!(c("gd(lr=0.5)"), "gd(lr=0.5)");
     }
 
     #[test]

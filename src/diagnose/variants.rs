@@ -172,6 +172,38 @@ pub fn hidden_layers(arch: &Architecture) -> usize {
     Blocks::of(arch).hidden.len()
 }
 
+/// The widths from input to output, a run of equal hidden widths written
+/// once with its count: `4-16-3`, or `2-16×12-2` for twelve hidden layers
+/// of 16 — the shape of a network at a glance.
+///
+/// # Examples
+///
+/// ```
+/// use saddlescope::{Architecture, width_profile};
+/// let deep = format!("linear(2,16),tanh,{}linear(16,2)", "linear(16,16),tanh,".repeat(11));
+/// assert_eq!(width_profile(&Architecture::parse(&deep)?), "2-16×12-2");
+/// assert_eq!(width_profile(&Architecture::parse("linear(4,8),relu,linear(8,4),relu,linear(4,3)")?), "4-8-4-3");
+/// assert_eq!(width_profile(&Architecture::parse("linear(4,3)")?), "4-3");
+/// # Ok::<(), saddlescope::Error>(())
+/// ```
+pub fn width_profile(arch: &Architecture) -> String {
+    let blocks = Blocks::of(arch);
+    let mut parts = vec![arch.input_width().to_string()];
+    let mut k = 0;
+    while k < blocks.hidden.len() {
+        let w = blocks.hidden[k].width;
+        let run = blocks.hidden[k..].iter().take_while(|b| b.width == w).count();
+        parts.push(if run > 1 {
+            format!("{w}×{run}")
+        } else {
+            w.to_string()
+        });
+        k += run;
+    }
+    parts.push(blocks.outputs.to_string());
+    parts.join("-")
+}
+
 /// The smaller (shallower and narrower) and bigger (deeper and wider)
 /// variants of a multilayer perceptron, as [`diagnose`](crate::diagnose)
 /// trains them next to it:
