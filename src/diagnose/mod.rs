@@ -212,8 +212,8 @@ pub fn baseline(data: &Dataset, loss: Loss, outputs: usize) -> Result<Baseline> 
             let p = frequencies(&data.class_labels(k)?, k);
             Baseline {
                 loss: entropy(&p),
-                description: "cross-entropy of predicting the training class frequencies \
-                              (the entropy of the labels)"
+                description: "cross-entropy of predicting the training class frequencies: the \
+                              entropy of the labels"
                     .into(),
             }
         }
@@ -230,8 +230,8 @@ pub fn baseline(data: &Dataset, loss: Loss, outputs: usize) -> Result<Baseline> 
             let mean = y.iter().sum::<f64>() / n as f64;
             Baseline {
                 loss: y.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n as f64,
-                description: "squared error of predicting the training mean (the variance of \
-                              the targets)"
+                description: "squared error of predicting the training mean: the variance of \
+                              the targets"
                     .into(),
             }
         }
@@ -239,8 +239,8 @@ pub fn baseline(data: &Dataset, loss: Loss, outputs: usize) -> Result<Baseline> 
             let p = frequencies(&data.class_labels(k)?, k);
             Baseline {
                 loss: p.iter().map(|p| p * (1.0 - p)).sum::<f64>() / k as f64,
-                description: "squared error of predicting the training class frequencies \
-                              (one-hot targets)"
+                description: "squared error of predicting the training class frequencies for \
+                              the one-hot targets"
                     .into(),
             }
         }

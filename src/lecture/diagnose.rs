@@ -219,8 +219,21 @@ pub struct Outcome {
     pub robustness: Vec<Robustness>,
 }
 
-/// Loads a case's rows for `seed` and runs the diagnosis.
-fn run_case(case: &Case, seed: u64, optimizer: Option<&OptimizerSpec>) -> Result<CaseOutcome> {
+/// A case ready to diagnose: its network, rows and settings for one seed.
+struct Prepared<'a> {
+    case: &'a Case,
+    arch: Architecture,
+    train: crate::Dataset,
+    validation: Validation,
+    settings: DiagnoseSettings,
+}
+
+/// Loads a case's rows for `seed` and checks its settings.
+fn prepare<'a>(
+    case: &'a Case,
+    seed: u64,
+    optimizer: Option<&OptimizerSpec>,
+) -> Result<Prepared<'a>> {
     let arch = Architecture::parse(&case.arch)?;
     let mut data = load_dataset(&case.data, &CsvOptions::default(), seed)?;
     if let Some(s) = case.scale {
@@ -233,6 +246,7 @@ fn run_case(case: &Case, seed: u64, optimizer: Option<&OptimizerSpec>) -> Result
     if let Some(o) = optimizer {
         settings.optimizer = o.clone();
     }
+    settings.check()?;
     let (train, validation) = match case.rows {
         Rows::Holdout(f) => (data, Validation::Holdout(f)),
         Rows::Sample { train, validation } => {
@@ -251,19 +265,32 @@ fn run_case(case: &Case, seed: u64, optimizer: Option<&OptimizerSpec>) -> Result
             (t, Validation::Set(v))
         }
     };
-    let report = diagnose(&arch, &train, &validation, &settings)?;
-    Ok(CaseOutcome {
-        title: case.title.clone(),
-        expected: case.expected.clone(),
-        arch: case.arch.clone(),
-        data: format!(
-            "{} ({} training rows, {} validation rows)",
-            case.data.rsplit('/').next().unwrap_or(&case.data),
-            report.train_rows,
-            report.val_rows
-        ),
-        report,
+    Ok(Prepared {
+        case,
+        arch,
+        train,
+        validation,
+        settings,
     })
+}
+
+impl Prepared<'_> {
+    fn diagnose(&self) -> Result<CaseOutcome> {
+        let report = diagnose(&self.arch, &self.train, &self.validation, &self.settings)?;
+        let case = self.case;
+        Ok(CaseOutcome {
+            title: case.title.clone(),
+            expected: case.expected.clone(),
+            arch: case.arch.clone(),
+            data: format!(
+                "{} ({} training rows, {} validation rows)",
+                case.data.rsplit('/').next().unwrap_or(&case.data),
+                report.train_rows,
+                report.val_rows
+            ),
+            report,
+        })
+    }
 }
 
 /// Runs the three cases and the remedy on the default seeds, then again on
@@ -297,9 +324,14 @@ pub fn run(settings: &Settings) -> Result<Outcome> {
         .map(|c| (*c, None))
         .chain([(&settings.optimization, Some(&settings.remedy))])
         .collect();
-    let main: Vec<CaseOutcome> = jobs
+    // Every case's data and settings checked before any training.
+    let prepared: Vec<Prepared> = jobs
+        .iter()
+        .map(|(c, o)| prepare(c, c.diagnose.seed, *o))
+        .collect::<Result<_>>()?;
+    let main: Vec<CaseOutcome> = prepared
         .par_iter()
-        .map(|(c, o)| run_case(c, c.diagnose.seed, *o))
+        .map(Prepared::diagnose)
         .collect::<Result<_>>()?;
     let mut main = main.into_iter();
     let outcomes: Vec<CaseOutcome> = main.by_ref().take(3).collect();
@@ -314,7 +346,8 @@ pub fn run(settings: &Settings) -> Result<Outcome> {
         .par_iter()
         .map(|&(j, s)| {
             let (c, o) = jobs[j];
-            run_case(c, s, o).map(|r| (j, r.report.diagnosis.name().to_string()))
+            let r = prepare(c, s, o)?.diagnose()?;
+            Ok((j, r.report.diagnosis.name().to_string()))
         })
         .collect::<Result<_>>()?;
     let robustness = outcomes
