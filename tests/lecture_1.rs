@@ -76,7 +76,10 @@ fn each_case_is_diagnosed_as_the_lecture_claims() {
     else {
         panic!("{:?}", bias.diagnosis)
     };
-    assert_eq!((given_loss, bigger_loss), (given.train_loss, bigger.train_loss));
+    assert_eq!(
+        (given_loss, bigger_loss),
+        (given.train_loss, bigger.train_loss)
+    );
 
     // (b) The 12-layer network ends near the constant prediction, its
     // 6-layer variant near zero.
@@ -106,7 +109,10 @@ fn each_case_is_diagnosed_as_the_lecture_claims() {
     assert!(given.train_loss < 0.01 * b);
     assert!(given.val_loss - given.train_loss > 0.2 * b);
     assert_eq!(given.train_accuracy, Some(1.0));
-    assert!(given.best_val_epoch < given.epochs, "validation loss rose again");
+    assert!(
+        given.best_val_epoch < given.epochs,
+        "validation loss rose again"
+    );
 
     // The summary counts the default seed.
     for r in &outcome.robustness {
@@ -140,8 +146,13 @@ fn each_case_is_diagnosed_as_the_lecture_claims() {
             p1.ln(),
         ]))
         .unwrap();
-    let f = NetworkObjective::new(&constant, &train, Loss::CrossEntropy, NetworkOptions::default())
-        .unwrap();
+    let f = NetworkObjective::new(
+        &constant,
+        &train,
+        Loss::CrossEntropy,
+        NetworkOptions::default(),
+    )
+    .unwrap();
     let theta = f.params().as_slice().to_vec();
     assert!((f.value(&theta).unwrap() - bias.baseline.loss).abs() < 1e-12);
 
@@ -149,11 +160,23 @@ fn each_case_is_diagnosed_as_the_lecture_claims() {
     //    global minimum, which Adam's run reached, and which is itself high
     //    — so its high loss is the model's limit, not the optimiser's.
     let trained = Network::read(runs.join("given").join("model.safetensors"), Some(&arch)).unwrap();
-    let f = NetworkObjective::new(&trained, &train, Loss::CrossEntropy, NetworkOptions::default())
-        .unwrap();
+    let f = NetworkObjective::new(
+        &trained,
+        &train,
+        Loss::CrossEntropy,
+        NetworkOptions::default(),
+    )
+    .unwrap();
     let theta = f.params().as_slice().to_vec();
     assert!((f.value(&theta).unwrap() - bias.given().train_loss).abs() < 1e-12);
-    let best = descend(&f, &Method::parse("newton_cg").unwrap(), None, &[0.0; 6], 200).unwrap();
+    let best = descend(
+        &f,
+        &Method::parse("newton_cg").unwrap(),
+        None,
+        &[0.0; 6],
+        200,
+    )
+    .unwrap();
     assert!(best.value <= bias.given().train_loss + 1e-9);
     assert!(
         bias.given().train_loss - best.value < 0.01 * best.value,
@@ -206,8 +229,16 @@ fn each_case_is_diagnosed_as_the_lecture_claims() {
         }
     }
     let texts = svg_texts(&paths[1]);
-    has(&texts, "shallower, narrower 2-8×6-2: training", "curves_optimisation.svg");
-    has(&texts, "given, adam(lr=1e-3): training", "curves_optimisation.svg");
+    has(
+        &texts,
+        "shallower, narrower 2-8×6-2: training",
+        "curves_optimisation.svg",
+    );
+    has(
+        &texts,
+        "given, adam(lr=1e-3): training",
+        "curves_optimisation.svg",
+    );
     let texts = svg_texts(&paths[3]);
     for needle in [
         "(a) model bias: training",

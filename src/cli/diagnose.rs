@@ -29,7 +29,9 @@ fn load(spec: &str, flag: &str, args: &DiagnoseArgs) -> anyhow::Result<Dataset> 
         options = options.with_target(t.clone());
     }
     let mut data = load_dataset(spec, &options, args.seed).with_context(|| {
-        format!("{flag} {spec}: expected a CSV file (header row, last column the label) or builtin:NAME")
+        format!(
+            "{flag} {spec}: expected a CSV file (header row, last column the label) or builtin:NAME"
+        )
     })?;
     if let Some(s) = args.scale {
         data.scale(s)?;

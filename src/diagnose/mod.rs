@@ -37,8 +37,8 @@ pub use variants::{VariantRole, hidden_layers, variants, width_profile};
 
 use crate::lecture::num;
 use crate::{
-    Architecture, Dataset, Error, Loss, Network, OptimizerSpec, Result, TrainReport,
-    TrainSettings, Trainer,
+    Architecture, Dataset, Error, Loss, Network, OptimizerSpec, Result, TrainReport, TrainSettings,
+    Trainer,
 };
 
 /// Where the validation rows come from.
@@ -222,7 +222,8 @@ pub fn baseline(data: &Dataset, loss: Loss, outputs: usize) -> Result<Baseline> 
             let p = y.iter().sum::<f64>() / n as f64;
             Baseline {
                 loss: entropy(&[p, 1.0 - p]),
-                description: "binary cross-entropy of predicting the training frequency of 1".into(),
+                description: "binary cross-entropy of predicting the training frequency of 1"
+                    .into(),
             }
         }
         (Loss::Mse, 1) => {
@@ -252,6 +253,21 @@ pub fn baseline(data: &Dataset, loss: Loss, outputs: usize) -> Result<Baseline> 
 /// `Default`: cross-entropy, `adam(lr=0.01)`, 100 epochs, batches of 32,
 /// seed 0, no standardisation, [`Criteria::default`], runs in a temporary
 /// directory removed afterwards.
+///
+/// # Examples
+///
+/// ```
+/// use saddlescope::{DiagnoseSettings, OptimizerSpec};
+/// let s = DiagnoseSettings {
+///     optimizer: OptimizerSpec::parse("sgd(lr=0.1,momentum=0.9)")?,
+///     epochs: 50,
+///     ..DiagnoseSettings::default()
+/// };
+/// assert!(s.check().is_ok());
+/// let err = DiagnoseSettings { batch_size: 0, ..s }.check().unwrap_err();
+/// assert!(err.to_string().contains("got 0"));
+/// # Ok::<(), saddlescope::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct DiagnoseSettings {
     /// The loss.
@@ -560,9 +576,16 @@ impl Drop for TempDir {
 /// let settings = DiagnoseSettings { epochs: 30, ..DiagnoseSettings::default() };
 /// let report = diagnose(&arch, &data, &Validation::Holdout(0.25), &settings)?;
 /// assert_eq!(report.variants.len(), 3);
-/// assert_eq!(report.variants[0].architecture, "linear(2,2)"); // the linear model
+/// let smaller = report.variant(VariantRole::Smaller).unwrap();
+/// assert_eq!(smaller.architecture, "linear(2,2)"); // the linear model
+/// assert_eq!(report.given().train_curve().len(), 30);
 /// assert_eq!((report.train_rows, report.val_rows), (150, 50));
-/// println!("{}: {}", report.diagnosis.name(), report.explanation);
+/// assert!(report.explanation.starts_with(report.diagnosis.name()));
+///
+/// // The architecture must fit the data: 2 features, labels 0 and 1.
+/// let wrong = Architecture::parse("linear(3,2)")?;
+/// let err = diagnose(&wrong, &data, &Validation::Holdout(0.25), &settings).unwrap_err();
+/// assert!(err.to_string().contains("expected 3 feature columns, found 2"), "{err}");
 /// # Ok::<(), saddlescope::Error>(())
 /// ```
 pub fn diagnose(
@@ -646,7 +669,13 @@ pub fn diagnose(
     let mut runs = Vec::new();
     for ((role, a), result) in archs.iter().zip(results) {
         let (report, seconds) = result.map_err(|e| in_variant(e, *role, a))?;
-        runs.push(variant_run(*role, a, report, seconds, settings.out.as_ref())?);
+        runs.push(variant_run(
+            *role,
+            a,
+            report,
+            seconds,
+            settings.out.as_ref(),
+        )?);
     }
     let arch_of = |role| &archs.iter().find(|(r, _)| *r == role).expect("trained").1;
     let mut nesting: Vec<Nesting> = Vec::new();
@@ -661,8 +690,7 @@ pub fn diagnose(
             ));
         }
     }
-    let (diagnosis, reasoning, explanation) =
-        decide(&runs, &base, &settings.criteria, &nesting);
+    let (diagnosis, reasoning, explanation) = decide(&runs, &base, &settings.criteria, &nesting);
     Ok(DiagnoseReport {
         data: data.source().to_string(),
         train_rows: train.rows(),
@@ -706,7 +734,10 @@ fn top_level_items(text: &str) -> Vec<&str> {
 /// `sgd(lr=0.1,momentum=0,dampening=0,…)`.
 fn compact_spec(spec: &OptimizerSpec) -> String {
     let full = spec.to_string();
-    let Some(defaults) = OptimizerSpec::parse(spec.name()).ok().map(|d| d.to_string()) else {
+    let Some(defaults) = OptimizerSpec::parse(spec.name())
+        .ok()
+        .map(|d| d.to_string())
+    else {
         return full;
     };
     let inner = |t: &str| -> Option<String> {
@@ -738,10 +769,9 @@ fn hidden(n: usize) -> String {
 fn in_variant(e: Error, role: VariantRole, arch: &Architecture) -> Error {
     match (role, e) {
         (VariantRole::Given, e) => e,
-        (_, Error::InvalidInput(m)) => Error::InvalidInput(format!(
-            "the {} variant `{arch}`: {m}",
-            role.describe()
-        )),
+        (_, Error::InvalidInput(m)) => {
+            Error::InvalidInput(format!("the {} variant `{arch}`: {m}", role.describe()))
+        }
         (_, Error::InvalidSetting { name, message }) => Error::InvalidSetting {
             name,
             message: format!("{message} (in the {} variant `{arch}`)", role.describe()),
@@ -764,9 +794,12 @@ fn variant_run(
         .epochs
         .iter()
         .filter_map(|e| e.val_loss.map(|v| (e.epoch, v)))
-        .fold((0, f64::INFINITY), |best, (e, v)| {
-            if v < best.1 { (e, v) } else { best }
-        });
+        .fold(
+            (0, f64::INFINITY),
+            |best, (e, v)| {
+                if v < best.1 { (e, v) } else { best }
+            },
+        );
     Ok(VariantRun {
         role,
         architecture: arch.to_string(),
@@ -814,11 +847,7 @@ fn decide(
     let smaller = find(VariantRole::Smaller);
     let of_b = |l: f64| format!("{}·B", num(l / b));
     let l = given.train_loss;
-    let mut why = vec![format!(
-        "B = {} ({})",
-        num(b),
-        base.description
-    )];
+    let mut why = vec![format!("B = {} ({})", num(b), base.description)];
     let high = l > criteria.high_loss * b;
     why.push(format!(
         "1. training loss of the given network: {} = {} — {} ({} the threshold {}·B)",
@@ -837,9 +866,15 @@ fn decide(
             pairs.push((given, s));
         }
         pairs.push((bigger, given));
-        for (deep, shallow) in pairs {
+        let n_pairs = pairs.len();
+        for (k, (deep, shallow)) in pairs.into_iter().enumerate() {
+            let step = if n_pairs > 1 {
+                format!("2{}", (b'a' + k as u8) as char)
+            } else {
+                "2".into()
+            };
             let head = format!(
-                "2. deeper worse than shallower? {} ({}) {} vs {} ({}) {}",
+                "{step}. deeper worse than shallower? {} ({}) {} vs {} ({}) {}",
                 deep.role.describe(),
                 hidden(deep.hidden_layers),
                 num(deep.train_loss),
@@ -1104,7 +1139,10 @@ mod tests {
         assert_eq!(c("sgd(lr=0.1)"), "sgd(lr=0.1)");
         assert_eq!(c("sgd(lr=0.1,momentum=0.9)"), "sgd(lr=0.1,momentum=0.9)");
         assert_eq!(c("adam(lr=0.01)"), "adam(lr=0.01)");
-        assert_eq!(c("adam(lr=0.01,betas=(0.8,0.9))"), "adam(lr=0.01,betas=(0.8,0.9))");
+        assert_eq!(
+            c("adam(lr=0.01,betas=(0.8,0.9))"),
+            "adam(lr=0.01,betas=(0.8,0.9))"
+        );
         assert_eq!(c("gd(lr=0.5)"), "gd(lr=0.5)");
     }
 

@@ -20,7 +20,11 @@ pub enum VariantRole {
 
 impl VariantRole {
     /// The three roles, smallest first.
-    pub const ALL: [VariantRole; 3] = [VariantRole::Smaller, VariantRole::Given, VariantRole::Bigger];
+    pub const ALL: [VariantRole; 3] = [
+        VariantRole::Smaller,
+        VariantRole::Given,
+        VariantRole::Bigger,
+    ];
 
     /// A short name: `smaller`, `given`, `bigger`.
     ///
@@ -192,7 +196,10 @@ pub fn width_profile(arch: &Architecture) -> String {
     let mut k = 0;
     while k < blocks.hidden.len() {
         let w = blocks.hidden[k].width;
-        let run = blocks.hidden[k..].iter().take_while(|b| b.width == w).count();
+        let run = blocks.hidden[k..]
+            .iter()
+            .take_while(|b| b.width == w)
+            .count();
         parts.push(if run > 1 {
             format!("{w}×{run}")
         } else {
@@ -369,7 +376,10 @@ mod tests {
         assert_eq!(hidden_layers(&bigger), 11);
         assert_eq!(
             smaller.unwrap().to_string(),
-            format!("linear(2,8),sigmoid,{}linear(8,2)", "linear(8,8),sigmoid,".repeat(4))
+            format!(
+                "linear(2,8),sigmoid,{}linear(8,2)",
+                "linear(8,8),sigmoid,".repeat(4)
+            )
         );
     }
 
@@ -403,7 +413,9 @@ mod tests {
 
     #[test]
     fn no_linear_layer_is_refused() {
-        let err = variants(&arch("batchnorm(3),tanh")).unwrap_err().to_string();
+        let err = variants(&arch("batchnorm(3),tanh"))
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("no linear layer"), "{err}");
     }
 

@@ -43,9 +43,9 @@ use rayon::prelude::*;
 use super::{Table, num};
 use crate::data::Rng;
 use crate::{
-    Architecture, AxisScale, CsvOptions, DiagnoseReport, DiagnoseSettings, Error,
-    LegendPosition, OptimizerSpec, Result, SeriesStyle, Validation, VariantRole, XyPlot, XySeries,
-    diagnose, load_dataset, plot_xy,
+    Architecture, AxisScale, CsvOptions, DiagnoseReport, DiagnoseSettings, Error, LegendPosition,
+    OptimizerSpec, Result, SeriesStyle, Validation, VariantRole, XyPlot, XySeries, diagnose,
+    load_dataset, plot_xy,
 };
 
 /// Where a case's training and validation rows come from.
@@ -84,6 +84,19 @@ pub struct Case {
 }
 
 /// The experiment's configuration; `Default` is the example's.
+///
+/// # Examples
+///
+/// ```
+/// use saddlescope::lecture::diagnose::Settings;
+/// use saddlescope::{hidden_layers, Architecture};
+/// let s = Settings::default();
+/// let deep = Architecture::parse(&s.optimization.arch)?;
+/// assert_eq!(hidden_layers(&deep), 12);
+/// assert_eq!(s.optimization.diagnose.optimizer.to_string(), "sgd(lr=0.1,momentum=0,dampening=0,weight_decay=0,nesterov=false,maximize=false)");
+/// assert_eq!(s.seeds, [1, 2, 3, 4]);
+/// # Ok::<(), saddlescope::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
     /// (a): a linear model on two moons.
@@ -204,7 +217,10 @@ pub struct Robustness {
 impl Robustness {
     /// Seeds on which the diagnosis was the expected one.
     pub fn matched(&self) -> usize {
-        self.diagnoses.iter().filter(|d| **d == self.expected).count()
+        self.diagnoses
+            .iter()
+            .filter(|d| **d == self.expected)
+            .count()
     }
 }
 
@@ -473,10 +489,7 @@ impl CaseOutcome {
     }
 
     fn reasoning_table(&self, label: &str) -> Table {
-        let mut t = Table::new(
-            format!("{label} {}: the reasoning", self.title),
-            &["step"],
-        );
+        let mut t = Table::new(format!("{label} {}: the reasoning", self.title), &["step"]);
         let lines = self.report.reasoning.iter().cloned().chain([
             format!("→ {}", self.report.explanation),
             format!("advice: {}", self.report.advice),
@@ -509,8 +522,16 @@ impl Outcome {
                 .join(", ")
         });
         let mut summary = Table::new(
-            format!("Diagnoses on the default seed, and on how many of the seeds {seeds} (data, split, initialisation, shuffling) the claim shows"),
-            &["case", "expected", "diagnosis", "seeds as claimed", "other seeds' diagnoses"],
+            format!(
+                "Diagnoses on the default seed, and on how many of the seeds {seeds} (data, split, initialisation, shuffling) the claim shows"
+            ),
+            &[
+                "case",
+                "expected",
+                "diagnosis",
+                "seeds as claimed",
+                "other seeds' diagnoses",
+            ],
         );
         for r in &self.robustness {
             summary.row(vec![
@@ -602,7 +623,7 @@ impl Outcome {
                     c.report.optimizer,
                     c.report.diagnosis.name()
                 ))
-                .with_labels("epoch", &format!("{} loss", c.report.loss))
+                .with_labels("epoch", format!("{} loss", c.report.loss))
                 .with_y_scale(AxisScale::Log)
                 .with_legend(LegendPosition::Auto);
             let path = dir.join(file);
@@ -635,9 +656,9 @@ impl Outcome {
             );
         }
         let all_x: Vec<f64> = series.iter().flat_map(|s| s.x.clone()).collect();
-        let (lo, hi) = all_x
-            .iter()
-            .fold((f64::INFINITY, 0.0f64), |(lo, hi), &x| (lo.min(x), hi.max(x)));
+        let (lo, hi) = all_x.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), &x| {
+            (lo.min(x), hi.max(x))
+        });
         if let Some(c) = self.cases.first() {
             series.push(
                 XySeries::new(
