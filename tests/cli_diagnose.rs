@@ -157,6 +157,38 @@ fn json_is_the_report_with_its_evidence() {
 }
 
 #[test]
+fn the_numbers_do_not_depend_on_the_thread_count() {
+    let args = [
+        "diagnose",
+        "--data",
+        "builtin:moons(n=200)",
+        "--arch",
+        "linear(2,8),tanh,linear(8,8),tanh,linear(8,2)",
+        "--optimizer",
+        "sgd(lr=0.1)",
+        "--epochs",
+        "15",
+        "--json",
+    ];
+    let losses = |threads: &str| -> Vec<Value> {
+        let o = Command::new(env!("CARGO_BIN_EXE_saddlescope"))
+            .args(args)
+            .env("RAYON_NUM_THREADS", threads)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", stderr(&o));
+        let j: Value = serde_json::from_str(&stdout(&o)).unwrap();
+        j["report"]["variants"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| serde_json::json!([v["train_loss"], v["val_loss"], v["grad_norm"]]))
+            .collect()
+    };
+    assert_eq!(losses("1"), losses("3"));
+}
+
+#[test]
 fn out_keeps_the_runs_and_the_report_and_is_not_overwritten() {
     let dir = temp("out");
     let d = dir.to_str().unwrap();

@@ -225,12 +225,17 @@ pub fn width_profile(arch: &Architecture) -> String {
 ///
 /// A hidden block is a linear layer with the layers after it up to the next
 /// linear layer; they are kept, in order, with BatchNorm and LayerNorm
-/// resized to the block's new width and activations and dropout unchanged.
+/// resized to the block's new width and activations and dropout unchanged
+/// (saddlescope evaluates and trains dropout as the identity, so it changes
+/// nothing here).
 /// Layers before the first linear layer and after the last are kept as
 /// they are. So each variant nests in the next: the bigger one can
 /// represent (exactly with ReLU, arbitrarily closely with smooth
 /// activations through their near-linear range) every function the given
-/// one can, and the given one every function of the smaller one.
+/// one can, and the given one every function of the smaller one — as far
+/// as the widths allow (a bottleneck narrower than the smaller network's
+/// map breaks it; [`diagnose`](crate::diagnose) checks) and except through
+/// LayerNorm, which no block can undo.
 ///
 /// # Errors
 ///
