@@ -180,6 +180,17 @@ pub enum LossArg {
     Bce,
 }
 
+impl LossArg {
+    /// The loss a flag names; cross-entropy when the flag is absent.
+    pub fn or_default(arg: Option<LossArg>) -> saddlescope::Loss {
+        match arg.unwrap_or(LossArg::CrossEntropy) {
+            LossArg::CrossEntropy => saddlescope::Loss::CrossEntropy,
+            LossArg::Mse => saddlescope::Loss::Mse,
+            LossArg::Bce => saddlescope::Loss::Bce,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum BnArg {
     /// Running statistics.

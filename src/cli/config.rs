@@ -6,7 +6,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use nalgebra::DVector;
 use saddlescope::{
     Analysis, AnalysisSettings, Architecture, BatchNormMode, CsvOptions, Error, Expression,
-    Function, Hessian, Hvp, LanczosSettings, Loss, MatrixFreeAnalysis, Network, NetworkObjective,
+    Function, Hessian, Hvp, LanczosSettings, MatrixFreeAnalysis, Network, NetworkObjective,
     NetworkOptions, Standardization, Tolerances, TwiceDifferentiable, Verdict, analyze,
     analyze_matrix_free, analyze_with_progress, builtin, builtin_functions, load_dataset,
 };
@@ -423,11 +423,7 @@ fn network_problem(
     } else {
         None
     };
-    let loss = match args.loss.unwrap_or(LossArg::CrossEntropy) {
-        LossArg::CrossEntropy => Loss::CrossEntropy,
-        LossArg::Mse => Loss::Mse,
-        LossArg::Bce => Loss::Bce,
-    };
+    let loss = LossArg::or_default(args.loss);
     let options = NetworkOptions {
         batch_norm: match args.bn.unwrap_or(BnArg::Eval) {
             BnArg::Eval => BatchNormMode::Eval,

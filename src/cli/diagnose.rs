@@ -7,7 +7,7 @@ use std::time::Instant;
 use anyhow::Context;
 use saddlescope::lecture::{Table, num};
 use saddlescope::{
-    Architecture, Criteria, CsvOptions, Dataset, DiagnoseReport, DiagnoseSettings, Error, Loss,
+    Architecture, Criteria, CsvOptions, Dataset, DiagnoseReport, DiagnoseSettings, Error,
     OptimizerSpec, Validation, diagnose, load_dataset,
 };
 use serde_json::json;
@@ -50,11 +50,7 @@ impl DiagnoseConfig {
         };
         criteria.check()?;
         let settings = DiagnoseSettings {
-            loss: match args.loss.unwrap_or(LossArg::CrossEntropy) {
-                LossArg::CrossEntropy => Loss::CrossEntropy,
-                LossArg::Mse => Loss::Mse,
-                LossArg::Bce => Loss::Bce,
-            },
+            loss: LossArg::or_default(args.loss),
             optimizer,
             epochs: args.epochs,
             batch_size: args.batch_size,

@@ -7,7 +7,7 @@ use std::time::Instant;
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use saddlescope::{
-    Architecture, CsvOptions, Dataset, EpochRecord, Error, Loss, Network, OptimizerSpec, Progress,
+    Architecture, CsvOptions, Dataset, EpochRecord, Error, Network, OptimizerSpec, Progress,
     ScheduleInterval, ScheduleSpec, TrainReport, TrainSettings, Trainer, load_dataset,
 };
 use serde_json::{Value, json};
@@ -48,14 +48,6 @@ fn load(data: &TrainData, seed: u64) -> saddlescope::Result<(Dataset, Option<Dat
         }
     }
     Ok((train, validation))
-}
-
-fn loss_of(arg: Option<LossArg>) -> Loss {
-    match arg.unwrap_or(LossArg::CrossEntropy) {
-        LossArg::CrossEntropy => Loss::CrossEntropy,
-        LossArg::Mse => Loss::Mse,
-        LossArg::Bce => Loss::Bce,
-    }
 }
 
 fn settings(run: &TrainLoop, batch: usize, seed: u64) -> saddlescope::Result<TrainSettings> {
@@ -117,7 +109,7 @@ fn trainer(
         initial_network(data, seed)?,
         train,
         validation,
-        loss_of(data.loss),
+        LossArg::or_default(data.loss),
         data.l2,
         &optimizer,
         schedule.as_ref(),
