@@ -721,3 +721,36 @@ fn descend_refuses_a_schedule_for_a_solver_and_wrong_dimensions() {
         Err(Error::DimensionMismatch { .. })
     ));
 }
+
+/// argmin's L-BFGS empties its state when its line search fails (near a
+/// minimum whose Hessian is singular, here a softmax model's): the run
+/// ends at the last accepted point with `LineSearchFailed`, not an error.
+#[test]
+fn lbfgs_keeps_its_point_when_the_line_search_fails() {
+    let data = saddlescope::load_dataset(
+        "builtin:moons(n=400)",
+        &saddlescope::CsvOptions::default(),
+        0,
+    )
+    .unwrap()
+    .split(0.25, 0)
+    .unwrap()
+    .0;
+    let arch = saddlescope::Architecture::parse("linear(2,2)").unwrap();
+    let net = saddlescope::Network::init(&arch, 0).unwrap();
+    let f = saddlescope::NetworkObjective::new(
+        &net,
+        &data,
+        saddlescope::Loss::CrossEntropy,
+        saddlescope::NetworkOptions::default(),
+    )
+    .unwrap();
+    let lbfgs = Method::parse("lbfgs").unwrap();
+    let short = descend(&f, &lbfgs, None, &[0.0; 6], 19).unwrap();
+    let d = descend(&f, &lbfgs, None, &[0.0; 6], 40).unwrap();
+    assert!(d.value <= short.value, "{} > {}", d.value, short.value);
+    assert!((d.value - 0.258121097004).abs() < 1e-9, "{}", d.value);
+    assert_eq!(d.stop, StopReason::LineSearchFailed);
+    assert_eq!(d.x, *d.trajectory.points.last().unwrap());
+    assert_eq!(f.value(&d.x).unwrap(), d.value);
+}

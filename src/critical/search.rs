@@ -1065,7 +1065,9 @@ pub fn gradnorm<F: TwiceDifferentiable + Sync + ?Sized>(
                     break FinderStop::Converged;
                 }
                 match d.stop {
-                    StopReason::CostTol => break FinderStop::Stalled,
+                    StopReason::CostTol | StopReason::LineSearchFailed => {
+                        break FinderStop::Stalled;
+                    }
                     _ if !moved => break FinderStop::Stalled,
                     _ => {}
                 }

@@ -163,6 +163,9 @@ pub enum StopReason {
     /// The solver's own convergence test (argmin's; none of the solvers
     /// here uses one beyond the criteria above, but a wrapped solver may).
     SolverConverged,
+    /// The solver's line search found no step that lowers f (typically f
+    /// is flat to rounding there); the point is the last accepted one.
+    LineSearchFailed,
 }
 
 /// The outcome of [`descend`] or [`solve`](crate::solve).

@@ -647,7 +647,11 @@ where
         .get_param()
         .cloned()
         .ok_or_else(|| ArgminError::msg("the solver lost its parameter vector"))?;
-    let reason = rec.reason.unwrap_or(StopReason::Budget);
+    let reason = match (rec.reason, state.get_termination_reason()) {
+        (Some(reason), _) => reason,
+        (None, Some(TerminationReason::SolverExit(_))) => StopReason::LineSearchFailed,
+        (None, _) => StopReason::Budget,
+    };
     Ok((rec.trajectory, x, state.get_cost(), reason))
 }
 
@@ -873,8 +877,21 @@ where
             .grad_norm
             .push(state.get_gradient().map_or(f64::NAN, |g| norm(g)));
         self.iteration.set(k);
+        let (before_cost, before_gradient) = (state.get_cost(), state.get_gradient().cloned());
         let (state, kv) = self.inner.next_iter(problem, state)?;
-        let state = Self::complete(problem, state)?;
+        let state = if state.get_param().is_none() {
+            // argmin's L-BFGS takes the point (and the problem) out before
+            // its line search and, when the search fails, ends with both
+            // gone: the point is still the one this iteration started at,
+            // and the problem must not be called again.
+            let state = state.param(before.clone()).cost(before_cost);
+            match before_gradient {
+                Some(g) => state.gradient(g),
+                None => state,
+            }
+        } else {
+            Self::complete(problem, state)?
+        };
         let after = state.get_param().cloned().unwrap_or_default();
         let step: Vec<f64> = after.iter().zip(&before).map(|(a, b)| a - b).collect();
         self.moved = norm(&step);
