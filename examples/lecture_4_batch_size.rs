@@ -7,6 +7,7 @@
 //! `saddlescope-lecture/lecture_4_batch_size`). See
 //! `saddlescope::lecture::batch_size` for the protocol.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -29,18 +30,21 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // Printing stops quietly on a closed pipe (`| head`); the figures are
+    // still drawn.
+    let mut stdout = std::io::stdout().lock();
     let result = run(&Settings::default()).and_then(|outcome| {
         for table in outcome.tables() {
-            println!("{table}");
+            let _ = writeln!(stdout, "{table}");
         }
         outcome.draw(&out)
     });
     match result {
         Ok(figures) => {
             for f in figures {
-                println!("wrote {}", f.display());
+                let _ = writeln!(stdout, "wrote {}", f.display());
             }
-            println!("{:.1} s", start.elapsed().as_secs_f64());
+            let _ = writeln!(stdout, "{:.1} s", start.elapsed().as_secs_f64());
             ExitCode::SUCCESS
         }
         Err(e) => {
