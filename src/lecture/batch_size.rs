@@ -85,8 +85,9 @@ pub struct Settings {
     pub budget_epochs: usize,
     /// Initialisation seeds (each also orders the rows of every epoch).
     pub seeds: Vec<u64>,
-    /// Epochs timed per batch size (the fastest is reported); 0 skips the
-    /// timing pass.
+    /// Rounds of the timing pass (each times every batch size over at
+    /// least 0.02 s of whole epochs; the fastest round is reported); 0
+    /// skips the timing pass.
     pub timing_epochs: usize,
     /// Relative tolerance of the Lanczos λmax.
     pub lanczos_tol: f64,
@@ -106,7 +107,7 @@ impl Default for Settings {
             max_epochs: 4000,
             budget_epochs: 10,
             seeds: vec![0, 1, 2, 3, 4],
-            timing_epochs: 3,
+            timing_epochs: 5,
             lanczos_tol: 1e-6,
         }
     }
@@ -211,8 +212,8 @@ pub struct BatchSizeResult {
     pub full: bool,
     /// Optimizer steps per epoch, ⌈N/B⌉.
     pub steps_per_epoch: usize,
-    /// Wall-clock seconds per epoch in the timing pass, the fastest of its
-    /// epochs (`None` without one).
+    /// Wall-clock seconds per epoch in the timing pass, from its fastest
+    /// round (`None` without one).
     pub seconds_per_epoch: Option<f64>,
     /// One run per seed.
     pub runs: Vec<Run>,
@@ -371,10 +372,16 @@ fn train(
     })
 }
 
+/// Wall-clock time one timing measurement runs epochs for, at least: long
+/// enough that rayon's workers are awake and a step's cost is its
+/// steady-state cost, as in a real training run.
+const TIMING_SECONDS: f64 = 0.02;
+
 /// Seconds per epoch at each batch size: `timing_epochs` rounds, each
-/// timing one epoch of every batch size in turn (so a disturbance hits all
-/// sizes alike), from the seed's initialisation; the fastest epoch of each
-/// size is reported, as benchmarks do (it is the least disturbed).
+/// measuring every batch size in turn (so a disturbance from other work on
+/// the machine hits all sizes alike) by running whole epochs for at least
+/// [`TIMING_SECONDS`]; the fastest round of each size is reported, as
+/// benchmarks do (it is the least disturbed).
 fn time_epochs(
     settings: &Settings,
     arch: &Architecture,
@@ -388,20 +395,33 @@ fn time_epochs(
     let net = Network::init(arch, seed)?;
     let f = NetworkObjective::new(&net, train, Loss::CrossEntropy, NetworkOptions::default())?;
     let spec = OptimizerSpec::parse(&format!("sgd(lr={})", settings.lr))?;
-    let mut state: Vec<(Optimizer, Vec<f64>)> = sizes
+    let mut state: Vec<(Optimizer, Vec<f64>, usize)> = sizes
         .iter()
-        .map(|_| Ok((Optimizer::new(&spec, net.params().len())?, net.params().as_slice().to_vec())))
+        .map(|_| {
+            Ok((
+                Optimizer::new(&spec, net.params().len())?,
+                net.params().as_slice().to_vec(),
+                0,
+            ))
+        })
         .collect::<Result<_>>()?;
     let mut best = vec![f64::INFINITY; sizes.len()];
-    for e in 1..=settings.timing_epochs {
-        let rows = order(seed, e, train.rows());
-        for ((&b, (opt, params)), best) in sizes.iter().zip(&mut state).zip(&mut best) {
-            let start = Instant::now();
-            for batch in rows.chunks(b) {
-                let g = f.batch_gradient(params, batch)?;
-                opt.step(params, &g.gradient)?;
+    for _ in 0..settings.timing_epochs {
+        for ((&b, (opt, params, epoch)), best) in sizes.iter().zip(&mut state).zip(&mut best) {
+            let mut epochs = 0;
+            let mut seconds = 0.0;
+            while epochs == 0 || seconds < TIMING_SECONDS {
+                *epoch += 1;
+                let rows = order(seed, *epoch, train.rows());
+                let start = Instant::now();
+                for batch in rows.chunks(b) {
+                    let g = f.batch_gradient(params, batch)?;
+                    opt.step(params, &g.gradient)?;
+                }
+                seconds += start.elapsed().as_secs_f64();
+                epochs += 1;
             }
-            *best = best.min(start.elapsed().as_secs_f64());
+            *best = best.min(seconds / epochs as f64);
         }
     }
     Ok(best.into_iter().map(Some).collect())
@@ -474,7 +494,7 @@ impl Outcome {
     pub fn tables(&self) -> Vec<Table> {
         let mut cost = Table::new(
             format!(
-                "Cost of an epoch ({} training rows, {} parameters; fastest epoch of the timing pass)",
+                "Cost of an epoch ({} training rows, {} parameters; fastest of the timing rounds)",
                 self.train_rows, self.params
             ),
             &["batch", "steps/epoch", "s/epoch", "ms/step"],
