@@ -110,8 +110,8 @@ fn lanczos_lambda_max_matches_the_dense_hessian() {
         .unwrap()
         .with_params(run.params.clone().into())
         .unwrap();
-    let f = NetworkObjective::new(&net, &train, Loss::CrossEntropy, NetworkOptions::default())
-        .unwrap();
+    let f =
+        NetworkObjective::new(&net, &train, Loss::CrossEntropy, NetworkOptions::default()).unwrap();
     let h = f.hessian(&run.params).unwrap();
     let eig = symmetric_eigenvalues(&h.matrix).unwrap();
     let dense = eig[eig.len() - 1];

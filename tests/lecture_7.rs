@@ -30,9 +30,13 @@ fn outcome() -> &'static Outcome {
 /// with p = σ(X̃θ). Eigenvalues by nalgebra (not the library's faer path).
 fn closed_form(data: &Dataset, loss: Loss, theta: &[f64]) -> Vec<f64> {
     let (n, d) = (data.rows(), data.features());
-    let x = DMatrix::from_fn(n, d + 1, |i, j| {
-        if j < d { data.inputs()[(i, j)] } else { 1.0 }
-    });
+    let x = DMatrix::from_fn(
+        n,
+        d + 1,
+        |i, j| {
+            if j < d { data.inputs()[(i, j)] } else { 1.0 }
+        },
+    );
     let weights: Vec<f64> = (0..n)
         .map(|i| match loss {
             Loss::Mse => 2.0,
@@ -44,9 +48,9 @@ fn closed_form(data: &Dataset, loss: Loss, theta: &[f64]) -> Vec<f64> {
         })
         .collect();
     let mut h = DMatrix::zeros(d + 1, d + 1);
-    for i in 0..n {
+    for (i, w) in weights.iter().enumerate() {
         let row = x.row(i);
-        h += weights[i] / n as f64 * row.transpose() * row;
+        h += w / n as f64 * row.transpose() * row;
     }
     let mut e: Vec<f64> = SymmetricEigen::new(h).eigenvalues.iter().copied().collect();
     e.sort_by(f64::total_cmp);
@@ -57,7 +61,12 @@ fn check_closed_form(c: &LinearCase) {
     let (raw, standardised, _) = raw_and_standardised(&c.path).unwrap();
     for (data, params, spectrum, what) in [
         (&raw, &c.raw_params, &c.raw, "raw"),
-        (&standardised, &c.standardised_params, &c.standardised, "standardised"),
+        (
+            &standardised,
+            &c.standardised_params,
+            &c.standardised,
+            "standardised",
+        ),
     ] {
         let e = closed_form(data, c.loss, params);
         let (min, max) = (e[0], e[e.len() - 1]);
@@ -107,7 +116,13 @@ fn linear_hessians_match_the_closed_forms() {
 fn standardising_lowers_the_condition_number_by_orders_of_magnitude() {
     for c in &outcome().linear {
         let ratio = c.raw.condition_number / c.standardised.condition_number;
-        assert!(ratio > 1e6, "{} {} at {}: {ratio}", c.data, c.model(), c.point);
+        assert!(
+            ratio > 1e6,
+            "{} {} at {}: {ratio}",
+            c.data,
+            c.model(),
+            c.point
+        );
     }
 }
 
@@ -118,14 +133,20 @@ fn the_fitted_model_is_one_model_in_two_coordinate_systems() {
     let (raw, standardised, _) = raw_and_standardised(&c.path).unwrap();
     let d = raw.features();
     let logit = |data: &Dataset, theta: &[f64], i: usize| {
-        (0..d).map(|j| data.inputs()[(i, j)] * theta[j]).sum::<f64>() + theta[d]
+        (0..d)
+            .map(|j| data.inputs()[(i, j)] * theta[j])
+            .sum::<f64>()
+            + theta[d]
     };
     for i in 0..raw.rows() {
         let (a, b) = (
             logit(&raw, &c.raw_params, i),
             logit(&standardised, &c.standardised_params, i),
         );
-        assert!((a - b).abs() <= 1e-9 * (1.0 + b.abs()), "row {i}: {a} vs {b}");
+        assert!(
+            (a - b).abs() <= 1e-9 * (1.0 + b.abs()),
+            "row {i}: {a} vs {b}"
+        );
     }
 }
 
@@ -152,15 +173,13 @@ fn batch_norm_cuts_the_curvature_scale() {
         // The bias before BatchNorm has no effect: a zero eigenvalue each.
         assert!(after.runs[k].curvature.zero >= 16);
     }
-    let median_max = |n: &saddlescope::lecture::batch_norm::NetworkCase| {
-        n.median(|r| r.curvature.lambda_max)
-    };
+    let median_max =
+        |n: &saddlescope::lecture::batch_norm::NetworkCase| n.median(|r| r.curvature.lambda_max);
     assert!(median_max(plain) > 10.0 * median_max(after));
     assert!(median_max(after) > 10.0 * median_max(inputs));
     // Directions flatter than tol·max|λ|: most of them without BatchNorm.
-    let zero = |n: &saddlescope::lecture::batch_norm::NetworkCase| {
-        n.median(|r| r.curvature.zero as f64)
-    };
+    let zero =
+        |n: &saddlescope::lecture::batch_norm::NetworkCase| n.median(|r| r.curvature.zero as f64);
     assert!(zero(plain) > zero(after) && zero(after) > zero(inputs));
     assert!(zero(plain) > 0.5 * plain.runs[0].init.len() as f64);
 }
@@ -189,7 +208,12 @@ fn batch_norm_trains_on_raw_features_where_the_plain_network_cannot() {
     // Over the whole learning-rate range the plain network's best is worse
     // than BatchNorm's best, which comes at a 100× larger rate or more.
     let best = |n: &saddlescope::lecture::batch_norm::NetworkCase| n.final_loss(n.best_lr());
-    assert!(best(after) < 0.6 * best(plain), "{} vs {}", best(after), best(plain));
+    assert!(
+        best(after) < 0.6 * best(plain),
+        "{} vs {}",
+        best(after),
+        best(plain)
+    );
     assert!(o.lrs[after.best_lr()] >= 100.0 * o.lrs[plain.best_lr()]);
     assert!((best(inputs) / best(reference)).max(best(reference) / best(inputs)) < 1.5);
 }

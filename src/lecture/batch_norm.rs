@@ -388,8 +388,10 @@ pub struct Outcome {
 }
 
 fn file_name(path: &Path) -> String {
-    path.file_name()
-        .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into())
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into(),
+    )
 }
 
 /// The dense Hessian's eigenvalues, ascending.
@@ -457,7 +459,11 @@ fn fitted_logistic(path: &Path, l2: f64) -> Result<(Vec<f64>, Vec<f64>)> {
     let s = found.x;
     // w·(x − μ)/σ + b = (w/σ)·x + (b − Σ w·μ/σ).
     let mut raw: Vec<f64> = (0..d).map(|j| s[j] / stats.std[j]).collect();
-    raw.push(s[d] - (0..d).map(|j| s[j] * stats.mean[j] / stats.std[j]).sum::<f64>());
+    raw.push(
+        s[d] - (0..d)
+            .map(|j| s[j] * stats.mean[j] / stats.std[j])
+            .sum::<f64>(),
+    );
     Ok((s, raw))
 }
 
@@ -549,7 +555,9 @@ pub fn run(settings: &Settings) -> Result<Outcome> {
     let zeros = |path: &Path| -> Result<Vec<f64>> {
         Ok(vec![
             0.0;
-            Dataset::from_csv(path, &CsvOptions::default())?.features() + 1
+            Dataset::from_csv(path, &CsvOptions::default())?
+                .features()
+                + 1
         ])
     };
     let (fit_std, fit_raw) = fitted_logistic(&settings.data, settings.fit_l2)?;
@@ -580,7 +588,11 @@ pub fn run(settings: &Settings) -> Result<Outcome> {
     // Part (b).
     let h = settings.hidden;
     let specs = [
-        ("no BatchNorm", format!("linear({d},{h}),relu,linear({h},1)"), false),
+        (
+            "no BatchNorm",
+            format!("linear({d},{h}),relu,linear({h},1)"),
+            false,
+        ),
         (
             "BatchNorm after the linear layer",
             format!("linear({d},{h}),batchnorm({h}),relu,linear({h},1)"),
@@ -697,10 +709,7 @@ impl Outcome {
             curvature.row(vec![
                 n.name.clone(),
                 features(n).into(),
-                n.runs
-                    .first()
-                    .map_or(0, |r| r.init.len())
-                    .to_string(),
+                n.runs.first().map_or(0, |r| r.init.len()).to_string(),
                 num(n.median(|r| r.curvature.lambda_max)),
                 num(n.median(|r| r.curvature.lambda_min)),
                 num(n.median(|r| r.curvature.abs_max)),
@@ -761,7 +770,12 @@ impl Outcome {
         let mut files = Vec::new();
         // (a) spectra.
         let mut series = Vec::new();
-        for (i, c) in self.linear.iter().filter(|c| c.loss == Loss::Mse).enumerate() {
+        for (i, c) in self
+            .linear
+            .iter()
+            .filter(|c| c.loss == Loss::Mse)
+            .enumerate()
+        {
             for (raw, spectrum) in [(true, &c.raw), (false, &c.standardised)] {
                 let x: Vec<f64> = (1..=spectrum.eigenvalues.len()).map(|k| k as f64).collect();
                 let mut y = spectrum.eigenvalues.clone();
@@ -939,5 +953,9 @@ impl Outcome {
 const LOSS_CAP: f64 = 1.5;
 
 fn features(n: &NetworkCase) -> &'static str {
-    if n.standardised { "standardised" } else { "raw" }
+    if n.standardised {
+        "standardised"
+    } else {
+        "raw"
+    }
 }
