@@ -454,6 +454,33 @@ fn time_epochs(
 /// learning rate or target that is not a positive number, 0 epochs), a
 /// data file that cannot be read or does not fit the architecture, and a
 /// training run that diverges (a non-finite loss or gradient).
+///
+/// # Examples
+///
+/// A quick version: batches of 64 and of all rows, one seed, to a loose
+/// target.
+///
+/// ```
+/// use saddlescope::lecture::batch_size::{Settings, run};
+/// let settings = Settings {
+///     data: concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/digits.csv").into(),
+///     batch_sizes: vec![64, usize::MAX],
+///     lr: 0.5,
+///     target_loss: 0.5,
+///     budget_epochs: 2,
+///     seeds: vec![0],
+///     timing_epochs: 0,
+///     ..Settings::default()
+/// };
+/// let o = run(&settings)?;
+/// let (small, full) = (&o.results[0], &o.results[1]);
+/// assert_eq!((small.steps_per_epoch, full.steps_per_epoch), (23, 1));
+/// assert!(small.runs[0].reached_target && full.runs[0].reached_target);
+/// // After the same 2 epochs, 46 steps are ahead of 2.
+/// assert!(small.runs[0].at_budget.train_loss < full.runs[0].at_budget.train_loss);
+/// assert!(run(&Settings { batch_sizes: vec![0], ..settings }).is_err());
+/// # Ok::<(), saddlescope::Error>(())
+/// ```
 pub fn run(settings: &Settings) -> Result<Outcome> {
     settings.check()?;
     let arch = Architecture::parse(&settings.arch)?;
