@@ -10,7 +10,10 @@ use std::sync::OnceLock;
 
 use nalgebra::{DMatrix, SymmetricEigen};
 use saddlescope::lecture::batch_norm::{LinearCase, Outcome, Settings, raw_and_standardised, run};
-use saddlescope::{Dataset, Loss};
+use saddlescope::{
+    Architecture, BatchNormMode, Dataset, Loss, Network, NetworkObjective, NetworkOptions,
+    TwiceDifferentiable,
+};
 
 fn settings() -> Settings {
     let shared = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data");
@@ -182,6 +185,48 @@ fn batch_norm_cuts_the_curvature_scale() {
         |n: &saddlescope::lecture::batch_norm::NetworkCase| n.median(|r| r.curvature.zero as f64);
     assert!(zero(plain) > zero(after) && zero(after) > zero(inputs));
     assert!(zero(plain) > 0.5 * plain.runs[0].init.len() as f64);
+}
+
+#[test]
+fn the_batch_norm_hessian_is_that_of_the_training_mode_loss() {
+    // An independent check of the curvature the table reports: H·v of the
+    // BatchNorm network (training mode, raw features) against central
+    // differences of the gradient, and vᵀHv within [λmin, λmax].
+    let s = settings();
+    let o = outcome();
+    let case = &o.networks[1];
+    let run = &case.runs[0];
+    let (raw, _, _) = raw_and_standardised(&s.data).unwrap();
+    let arch = Architecture::parse(&case.arch).unwrap();
+    let net = Network::init(&arch, run.seed).unwrap();
+    assert_eq!(net.params().as_slice(), run.init.as_slice());
+    let f = NetworkObjective::new(
+        &net,
+        &raw,
+        Loss::Bce,
+        NetworkOptions {
+            batch_norm: BatchNormMode::Train,
+            l2: 0.0,
+        },
+    )
+    .unwrap();
+    let n = run.init.len();
+    let v: Vec<f64> = (0..n)
+        .map(|i| ((i * 7919 % 101) as f64 - 50.0) / 50.0)
+        .collect();
+    let norm = v.iter().map(|x| x * x).sum::<f64>().sqrt();
+    let v: Vec<f64> = v.iter().map(|x| x / norm).collect();
+    let hv = f.hvp(&run.init, &v).unwrap().product;
+    let h = 1e-5;
+    let at = |t: f64| {
+        let p: Vec<f64> = run.init.iter().zip(&v).map(|(a, b)| a + t * b).collect();
+        f.gradient(&p).unwrap().1
+    };
+    let fd = (at(h) - at(-h)) / (2.0 * h);
+    let err = (&fd - &hv).norm() / hv.norm();
+    assert!(err < 1e-7, "relative error {err}");
+    let rayleigh: f64 = hv.iter().zip(&v).map(|(a, b)| a * b).sum();
+    assert!(run.curvature.lambda_min <= rayleigh && rayleigh <= run.curvature.lambda_max);
 }
 
 #[test]
