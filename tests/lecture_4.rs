@@ -18,7 +18,7 @@ fn settings() -> Settings {
         data: concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/digits.csv").into(),
         batch_sizes: vec![1, 8, usize::MAX],
         seeds: vec![0, 1],
-        timing_epochs: 1,
+        timing_rounds: 1,
         ..Settings::default()
     }
 }

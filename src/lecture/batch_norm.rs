@@ -400,14 +400,17 @@ fn spectrum(f: &NetworkObjective, params: &[f64]) -> Result<Vec<f64>> {
     Ok(symmetric_eigenvalues(&h.matrix)?.as_slice().to_vec())
 }
 
+/// The Hessian spectra of a linear model on `path`'s raw and standardised
+/// features, at `params` (raw, standardised) or at w = 0.
 fn linear_case(
     path: &Path,
     loss: Loss,
     point: &str,
-    raw_params: Vec<f64>,
-    standardised_params: Vec<f64>,
+    params: Option<(Vec<f64>, Vec<f64>)>,
 ) -> Result<LinearCase> {
     let (raw, standardised, _) = raw_and_standardised(path)?;
+    let (raw_params, standardised_params) =
+        params.unwrap_or_else(|| (vec![0.0; raw.features() + 1], vec![0.0; raw.features() + 1]));
     let arch = Architecture::parse(&format!("linear({},1)", raw.features()))?;
     let net = Network::init(&arch, 0)?;
     let hessian = |data: &Dataset, params: &[f64]| {
@@ -428,7 +431,7 @@ fn linear_case(
 
 /// Logistic regression fitted in standardised coordinates (damped Newton
 /// on the loss plus `l2`/2·‖θ‖²), and the same model in raw coordinates:
-/// (standardised, raw) parameters.
+/// (raw, standardised) parameters.
 fn fitted_logistic(path: &Path, l2: f64) -> Result<(Vec<f64>, Vec<f64>)> {
     let (_, standardised, stats) = raw_and_standardised(path)?;
     let d = standardised.features();
@@ -464,7 +467,7 @@ fn fitted_logistic(path: &Path, l2: f64) -> Result<(Vec<f64>, Vec<f64>)> {
             .map(|j| s[j] * stats.mean[j] / stats.std[j])
             .sum::<f64>(),
     );
-    Ok((s, raw))
+    Ok((raw, s))
 }
 
 /// Full-batch gradient descent from `init`, recording the loss.
@@ -579,38 +582,12 @@ pub fn run(settings: &Settings) -> Result<Outcome> {
     let (raw, standardised, _) = raw_and_standardised(&settings.data)?;
     let d = raw.features();
     // Part (a).
-    let zeros = |path: &Path| -> Result<Vec<f64>> {
-        Ok(vec![
-            0.0;
-            Dataset::from_csv(path, &CsvOptions::default())?
-                .features()
-                + 1
-        ])
-    };
-    let (fit_std, fit_raw) = fitted_logistic(&settings.data, settings.fit_l2)?;
+    let fitted = fitted_logistic(&settings.data, settings.fit_l2)?;
     let linear = vec![
-        linear_case(
-            &settings.data,
-            Loss::Mse,
-            "any w",
-            zeros(&settings.data)?,
-            zeros(&settings.data)?,
-        )?,
-        linear_case(
-            &settings.second_data,
-            Loss::Mse,
-            "any w",
-            zeros(&settings.second_data)?,
-            zeros(&settings.second_data)?,
-        )?,
-        linear_case(
-            &settings.data,
-            Loss::Bce,
-            "w = 0",
-            zeros(&settings.data)?,
-            zeros(&settings.data)?,
-        )?,
-        linear_case(&settings.data, Loss::Bce, "fitted model", fit_raw, fit_std)?,
+        linear_case(&settings.data, Loss::Mse, "any w", None)?,
+        linear_case(&settings.second_data, Loss::Mse, "any w", None)?,
+        linear_case(&settings.data, Loss::Bce, "w = 0", None)?,
+        linear_case(&settings.data, Loss::Bce, "fitted model", Some(fitted))?,
     ];
     // Part (b).
     let h = settings.hidden;

@@ -103,7 +103,7 @@ pub struct Settings {
     /// Rounds of the timing pass (each times every batch size over at
     /// least 0.02 s of whole epochs; the fastest round is reported); 0
     /// skips the timing pass.
-    pub timing_epochs: usize,
+    pub timing_rounds: usize,
     /// Relative tolerance of the Lanczos λmax.
     pub lanczos_tol: f64,
 }
@@ -122,7 +122,7 @@ impl Default for Settings {
             max_epochs: 4000,
             budget_epochs: 10,
             seeds: vec![0, 1, 2, 3, 4],
-            timing_epochs: 5,
+            timing_rounds: 5,
             lanczos_tol: 1e-6,
         }
     }
@@ -394,7 +394,7 @@ fn train(
 /// steady-state cost, as in a real training run.
 const TIMING_SECONDS: f64 = 0.02;
 
-/// Seconds per epoch at each batch size: `timing_epochs` rounds, each
+/// Seconds per epoch at each batch size: `timing_rounds` rounds, each
 /// measuring every batch size in turn (so a disturbance from other work on
 /// the machine hits all sizes alike) by running whole epochs for at least
 /// [`TIMING_SECONDS`]; the fastest round of each size is reported, as
@@ -406,7 +406,7 @@ fn time_epochs(
     sizes: &[usize],
     seed: u64,
 ) -> Result<Vec<Option<f64>>> {
-    if settings.timing_epochs == 0 {
+    if settings.timing_rounds == 0 {
         return Ok(vec![None; sizes.len()]);
     }
     let net = Network::init(arch, seed)?;
@@ -423,7 +423,7 @@ fn time_epochs(
         })
         .collect::<Result<_>>()?;
     let mut best = vec![f64::INFINITY; sizes.len()];
-    for _ in 0..settings.timing_epochs {
+    for _ in 0..settings.timing_rounds {
         for ((&b, (opt, params, epoch)), best) in sizes.iter().zip(&mut state).zip(&mut best) {
             let mut epochs = 0;
             let mut seconds = 0.0;
@@ -469,7 +469,7 @@ fn time_epochs(
 ///     target_loss: 0.5,
 ///     budget_epochs: 2,
 ///     seeds: vec![0],
-///     timing_epochs: 0,
+///     timing_rounds: 0,
 ///     ..Settings::default()
 /// };
 /// let o = run(&settings)?;
