@@ -51,9 +51,9 @@
 //! What it shows (see `docs/lecture/lecture_4_batch_size.md` for the
 //! numbers): the cost and sharpness claims reproduce on every seed; the
 //! validation gap appears only under the same-epochs protocol and closes at
-//! the same training loss — consistent with the 0.2% that Keskar et al.
-//! report for their fully connected MNIST network, below what 360
-//! validation rows resolve.
+//! the same training loss — consistent with the gap of about 0.2% that
+//! Keskar et al. report for their fully connected MNIST network, below
+//! what 360 validation rows resolve.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
