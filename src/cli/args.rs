@@ -67,6 +67,21 @@ pub enum Command {
         --optimizer \"sgd(lr=0.1)\" --optimizer \"adam(lr=0.001)\" --batch-sizes 32,256 --seeds 0,1 \\\n      \
         --epochs 20 --out grid")]
     Compare(Box<CompareArgs>),
+    /// Why does training fail? Train the network next to a shallower,
+    /// narrower and a deeper, wider variant with the same optimizer and
+    /// budget, and read the losses as the lecture does: model bias, an
+    /// optimisation issue (a deeper network trains worse), or overfitting.
+    #[command(after_help = "Examples:\n  \
+        saddlescope diagnose --data iris.csv --arch \"linear(4,16),tanh,linear(16,3)\"\n  \
+        saddlescope diagnose --data digits.csv --scale 16 --arch \"linear(64,32),tanh,linear(32,10)\" \\\n      \
+        --validation digits_test.csv --optimizer \"sgd(lr=0.1,momentum=0.9)\" --epochs 50 --out diag --json\n\n\
+        Variants: the smaller one keeps the first half of the hidden layers (rounded down; none: the\n\
+        linear model) at half width; the bigger one doubles every width and repeats the last hidden\n\
+        layer. B is the loss of the best constant prediction (class frequencies, target mean).\n\
+        Training loss high (> --high-loss·B): a deeper network clearly worse than a shallower one it\n\
+        contains → optimisation issue; else the bigger one clearly better → model bias. Training loss\n\
+        low and validation − training > --gap·B → overfitting. \"Clearly\": by more than --margin.")]
+    Diagnose(Box<DiagnoseArgs>),
     /// Escape a saddle point along the eigenvector of λmin, and compare the
     /// escape with gradient descent, momentum, Adam, perturbed gradient
     /// descent and saddle-free Newton from the same point.
@@ -482,6 +497,81 @@ pub struct CompareArgs {
     #[arg(long, value_name = "DIR", default_value = "saddlescope-compare")]
     pub out: std::path::PathBuf,
     /// Print the JSON summary instead of the table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DiagnoseArgs {
+    /// The network to diagnose, e.g. "linear(4,16),tanh,linear(16,3)".
+    #[arg(long, value_name = "SPEC")]
+    pub arch: String,
+    /// The training data: a CSV file (header row; last column the label or
+    /// target) or builtin:NAME.
+    #[arg(long, value_name = "CSV|builtin:NAME")]
+    pub data: String,
+    /// The target column of the CSV files (default: the last).
+    #[arg(long, value_name = "NAME")]
+    pub target: Option<String>,
+    /// Validate on this CSV file (same columns as --data) instead of
+    /// holding out rows.
+    #[arg(long, value_name = "CSV", conflicts_with = "holdout")]
+    pub validation: Option<String>,
+    /// Hold out this fraction of the --data rows for validation (split with
+    /// --seed) [default: 0.2].
+    #[arg(long, value_name = "F", allow_negative_numbers = true)]
+    pub holdout: Option<f64>,
+    /// Divide the features (of both sets) by S.
+    #[arg(long, value_name = "S", allow_negative_numbers = true)]
+    pub scale: Option<f64>,
+    /// Z-score each feature column (statistics from the training rows).
+    #[arg(long)]
+    pub standardize: bool,
+    /// The loss [default: cross-entropy].
+    #[arg(long, value_enum)]
+    pub loss: Option<LossArg>,
+    /// The optimizer of every run, PyTorch's name and keywords.
+    #[arg(long, value_name = "SPEC", default_value = "adam(lr=0.01)")]
+    pub optimizer: String,
+    /// Epochs of every run.
+    #[arg(long, value_name = "E", default_value_t = 100)]
+    pub epochs: usize,
+    /// Rows per mini-batch (larger than the data: the whole set).
+    #[arg(long, value_name = "B", default_value_t = 32)]
+    pub batch_size: usize,
+    /// Seed of the initialisations, the shuffling, the holdout split and
+    /// built-in data.
+    #[arg(long, value_name = "S", default_value_t = 0)]
+    pub seed: u64,
+    /// The training loss is high above H·B (B: the loss of the best
+    /// constant prediction).
+    #[arg(
+        long,
+        value_name = "H",
+        default_value_t = 0.1,
+        allow_negative_numbers = true
+    )]
+    pub high_loss: f64,
+    /// Overfitting when validation − training loss > G·B.
+    #[arg(
+        long,
+        value_name = "G",
+        default_value_t = 0.1,
+        allow_negative_numbers = true
+    )]
+    pub gap: f64,
+    /// A loss is clearly lower than another below (1 − M) times it.
+    #[arg(
+        long,
+        value_name = "M",
+        default_value_t = 0.2,
+        allow_negative_numbers = true
+    )]
+    pub margin: f64,
+    /// Keep the three runs (checkpoints, logs) and diagnosis.json here.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<std::path::PathBuf>,
+    /// Print the JSON report instead of the table.
     #[arg(long)]
     pub json: bool,
 }

@@ -4,6 +4,7 @@
 mod args;
 mod config;
 mod descend;
+mod diagnose;
 mod escape;
 mod find;
 mod plot;
@@ -65,6 +66,7 @@ pub fn run() -> Result<ExitCode> {
             }
         }
         Command::Train(args) => train::train(&args, &mut out)?,
+        Command::Diagnose(args) => diagnose::run(&args, &mut out)?,
         Command::Compare(args) => train::compare(&args, &mut out)?,
         Command::Tour(args) => tour::run(&args.out, &mut out)?,
         Command::Plot(cmd) => plot::run(&cmd, &mut out)?,
