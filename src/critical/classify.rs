@@ -350,7 +350,9 @@ pub struct Classification {
     /// The largest eigenvalue.
     pub lambda_max: f64,
     /// max|λ| / min|λ| over the eigenvalues counted nonzero; `None` when
-    /// all count as zero.
+    /// all count as zero. Eigenvalues below `eig_tol`·max|λ| count as zero,
+    /// so this never exceeds 1/`eig_tol` (1e9 by default): for a truly
+    /// worse-conditioned matrix, lower `eig_tol` or divide λmax by λmin.
     pub condition_number: Option<f64>,
     /// The way down, present whenever some eigenvalue counts as negative.
     pub escape: Option<Escape>,

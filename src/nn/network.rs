@@ -428,7 +428,11 @@ fn suggest_architecture(checkpoint: &Checkpoint) -> String {
 /// How a network's loss is evaluated.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct NetworkOptions {
-    /// BatchNorm's mode.
+    /// BatchNorm's mode. The default, `Eval`, normalises with the running
+    /// statistics — the network as deployed. A freshly initialised network
+    /// has running mean 0 and variance 1, so in `Eval` mode its BatchNorm
+    /// is nearly the identity; for the landscape that training sees (batch
+    /// statistics, the curvature BatchNorm reshapes), use `Train`.
     pub batch_norm: BatchNormMode,
     /// Weight of the added (λ/2)·‖θ‖².
     pub l2: f64,

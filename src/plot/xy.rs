@@ -209,7 +209,7 @@ struct XyBody<'a> {
     plot: &'a XyPlot,
 }
 
-/// The marker shapes of successive marked series.
+/// The marker shapes, one per palette colour (cycling).
 const SHAPES: [Shape; 5] = [
     Shape::Circle,
     Shape::Square,
@@ -238,18 +238,15 @@ impl Draw for XyBody<'_> {
         let mut chart = chart::build(area, ax.clone(), ay.clone(), &frame)?;
         let mut labels = Vec::new();
         let mut crowd = Vec::new();
-        let mut marked = 0;
         for (k, s) in self.series.iter().enumerate() {
             let color = style::series_color(s.color.unwrap_or(k));
             let points: Vec<(f64, f64)> = s.x.iter().copied().zip(s.y.iter().copied()).collect();
             let label = (!s.name.is_empty()).then_some(s.name.as_str());
             labels.extend(label.map(str::to_string));
             crowd.extend(along(&points, &ax, &ay, 3));
-            let shape = SHAPES[marked % SHAPES.len()];
+            // A shape per colour: series paired by colour share markers.
+            let shape = SHAPES[s.color.unwrap_or(k) % SHAPES.len()];
             let markers = matches!(s.style, SeriesStyle::Points | SeriesStyle::LinePoints);
-            if markers {
-                marked += 1;
-            }
             let line = match s.style {
                 SeriesStyle::Line | SeriesStyle::LinePoints => Some(LineStyle::solid(color)),
                 SeriesStyle::Dashed => Some(LineStyle::dashed(color)),
