@@ -747,3 +747,71 @@ fn bad_input_and_unwritable_paths_are_errors_not_panics() {
     plot_surface(dir.join("holes.svg"), &holes, &SurfacePlot::new()).unwrap();
     done(&dir);
 }
+
+#[test]
+fn xy_charts_draw_lines_dashes_and_markers_on_log_axes() {
+    let dir = temp_dir("xy");
+    let batch = vec![1.0, 8.0, 64.0, 512.0, 1797.0];
+    let series = [
+        XySeries::new(
+            "train accuracy",
+            batch.clone(),
+            vec![0.99, 0.98, 0.95, 0.90, 0.85],
+            SeriesStyle::LinePoints,
+        ),
+        XySeries::new(
+            "validation accuracy",
+            batch.clone(),
+            vec![0.96, 0.95, 0.92, 0.85, f64::NAN],
+            SeriesStyle::Dashed,
+        )
+        .with_color(0),
+        XySeries::new("seeds", batch.clone(), vec![0.97; 5], SeriesStyle::Points),
+        XySeries::new("", batch, vec![0.9; 5], SeriesStyle::Line),
+    ];
+    let plot = XyPlot::new()
+        .with_title("accuracy against batch size")
+        .with_labels("batch size", "accuracy")
+        .with_x_scale(AxisScale::Log);
+    for ext in ["svg", "png"] {
+        plot_xy(dir.join(format!("xy.{ext}")), &series, &plot).unwrap();
+    }
+    let svg = Svg::read(&dir.join("xy.svg"));
+    svg.assert_texts(&[
+        "accuracy against batch size",
+        "batch size",
+        "accuracy",
+        "train accuracy",
+        "validation accuracy",
+        "seeds",
+    ]);
+    // Log ticks on x: the decades are labelled.
+    assert!(svg.has_text("10") && svg.has_text("100"), "{:?}", svg.texts);
+    // 5 + 5 markers and one per marked legend entry.
+    assert_eq!(svg.count("polygon"), 12);
+    assert_png(&dir.join("xy.png"), (900, 600), 20, 0.02);
+
+    let short = [XySeries::new(
+        "x",
+        vec![1.0, 2.0],
+        vec![1.0],
+        SeriesStyle::Line,
+    )];
+    let err = plot_xy(dir.join("bad.svg"), &short, &plot).unwrap_err();
+    assert!(
+        err.to_string().contains("2 x values but 1 y values"),
+        "{err}"
+    );
+    let empty = [XySeries::new(
+        "x",
+        vec![f64::NAN],
+        vec![1.0],
+        SeriesStyle::Line,
+    )];
+    assert!(matches!(
+        plot_xy(dir.join("bad.svg"), &empty, &plot).unwrap_err(),
+        Error::InvalidInput(_)
+    ));
+    assert!(plot_xy(dir.join("bad.svg"), &[], &plot).is_err());
+    done(&dir);
+}

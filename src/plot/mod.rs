@@ -15,6 +15,8 @@
 //! - [`plot_training`]: loss, gradient norm and learning rate of one or
 //!   several runs ([`TrainingSeries`], [`read_runs`]).
 //! - [`plot_min_ratio`]: minimum ratio against training loss.
+//! - [`plot_xy`]: any named x–y series as lines, dashed lines or markers
+//!   on linear or log axes ([`XySeries`], [`XyPlot`]).
 //!
 //! Every figure has one style: DejaVu Sans (embedded, so PNGs render on a
 //! machine without a font library; an SVG leaves text to its viewer), one
@@ -52,6 +54,7 @@ mod slice;
 mod style;
 mod surface;
 mod training;
+mod xy;
 
 pub use axis::AxisScale;
 pub use contour::{ContourLine, contour_lines};
@@ -69,3 +72,4 @@ pub use scatter::{MinRatioPlot, MinRatioPoint, plot_min_ratio};
 pub use slice::{SliceCurve, SlicePlot, plot_slice, slice_1d, slice_2d};
 pub use surface::{PointMark, SurfacePlot, Track, plot_surface};
 pub use training::{TrainingPlot, plot_training};
+pub use xy::{SeriesStyle, XyPlot, XySeries, plot_xy};
