@@ -49,10 +49,10 @@ use nalgebra::DVector;
 use crate::lecture::{Table, num};
 use crate::{
     Architecture, AxisScale, Counts, CsvOptions, Dataset, EigenvaluePlot, EnumerationSettings,
-    Error, Levels, LegendPosition, Loss, Network, NetworkObjective, NetworkOptions, PointMark,
-    Result, SearchBox, SliceCurve, SlicePlot, Starts, SurfaceGrid, SurfacePlot, Tolerances, Track,
-    TwiceDifferentiable, Verdict, builtin, classify, enumerate_critical_points, plot_eigenvalues,
-    plot_slice, plot_surface, slice_1d, symmetric_eigen,
+    Error, Levels, Loss, Network, NetworkObjective, NetworkOptions, PointMark, Result, SearchBox,
+    SeriesStyle, SliceCurve, Starts, SurfaceGrid, SurfacePlot, Tolerances, Track,
+    TwiceDifferentiable, Verdict, XyPlot, XySeries, builtin, classify, enumerate_critical_points,
+    plot_eigenvalues, plot_surface, plot_xy, slice_1d, symmetric_eigen,
 };
 
 /// The experiment's configuration. `Default` is the example's.
@@ -92,10 +92,13 @@ pub struct Settings {
     /// Default 1.5.
     pub function_slice: f64,
     /// Half-width of the slice along u_min through the network's saddle.
-    /// Default 1.5.
+    /// Default 0.6 (the loss turns up again beyond α ≈ 0.3).
     pub network_slice: f64,
     /// Points per slice. Default 201.
     pub slice_points: usize,
+    /// Log-spaced step lengths from 10⁻³ to 1 for the Taylor-error figure
+    /// (at least 2). Default 31.
+    pub sweep_points: usize,
 }
 
 impl Default for Settings {
@@ -109,8 +112,9 @@ impl Default for Settings {
             hidden: 5,
             alphas: vec![1.0, 0.5, 0.25, 0.1, 0.05, 0.01, 0.001],
             function_slice: 1.5,
-            network_slice: 1.5,
+            network_slice: 0.6,
             slice_points: 201,
+            sweep_points: 31,
         }
     }
 }
@@ -130,7 +134,7 @@ impl Settings {
     /// [`Error::InvalidSetting`] naming the field: bounds not finite with
     /// lo < hi, no starts, a hidden width of 0, no α or an α that is not
     /// finite and positive, a slice half-width that is not finite and
-    /// positive, fewer than 3 slice points.
+    /// positive, fewer than 3 slice points or 2 sweep points.
     pub fn check(&self) -> Result<()> {
         let (lo, hi) = self.bounds;
         if !(lo.is_finite() && hi.is_finite() && lo < hi) {
@@ -146,7 +150,10 @@ impl Settings {
             return Err(invalid("hidden", "expected a width ≥ 1, got 0".into()));
         }
         if self.alphas.is_empty() {
-            return Err(invalid("alphas", "expected at least one step length".into()));
+            return Err(invalid(
+                "alphas",
+                "expected at least one step length".into(),
+            ));
         }
         if let Some(a) = self.alphas.iter().find(|a| !(a.is_finite() && **a > 0.0)) {
             return Err(invalid(
@@ -164,6 +171,12 @@ impl Settings {
                     format!("expected a finite half-width > 0, got {w}"),
                 ));
             }
+        }
+        if self.sweep_points < 2 {
+            return Err(invalid(
+                "sweep_points",
+                format!("expected at least 2 points, got {}", self.sweep_points),
+            ));
         }
         if self.slice_points < 3 {
             return Err(invalid(
@@ -240,6 +253,9 @@ pub struct StalledPoint {
     pub u_max: Vec<f64>,
     /// The Taylor check, one row per α of the settings, in their order.
     pub taylor: Vec<TaylorRow>,
+    /// The same check at `sweep_points` log-spaced α from 10⁻³ to 1,
+    /// ascending (for the figure).
+    pub sweep: Vec<TaylorRow>,
     /// L(θ′ + αu_min) over α ∈ [−w, w].
     pub slice: SliceCurve,
     /// The largest α of the settings up to which (for it and every
@@ -347,10 +363,21 @@ pub fn run(settings: &Settings) -> Result<Outcome> {
     let data = Dataset::from_csv(&settings.data, &CsvOptions::default())?;
     let (theta, arch) = exact_saddle(&data, settings.hidden)?;
     let net = Network::init(&arch, 0)?.with_params(DVector::from_vec(theta.clone()))?;
-    let objective = NetworkObjective::new(&net, &data, Loss::CrossEntropy, NetworkOptions::default())?;
+    let objective =
+        NetworkObjective::new(&net, &data, Loss::CrossEntropy, NetworkOptions::default())?;
+    let stem = settings
+        .data
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "data".into());
     let network_saddle = stalled_point(
         &objective,
-        &format!("{arch} at its exact saddle"),
+        &format!(
+            "{stem} {}-{}-{} tanh net",
+            arch.input_width(),
+            settings.hidden,
+            arch.output_width()
+        ),
         &theta,
         settings,
         settings.network_slice,
@@ -437,18 +464,31 @@ fn stalled_point<F: TwiceDifferentiable + Sync + ?Sized>(
     let c = classify(&g, &spectrum, &Tolerances::default())?;
     let n = spectrum.eigenvalues.len();
     let u_min: Vec<f64> = spectrum.eigenvectors.column(0).iter().copied().collect();
-    let u_max: Vec<f64> = spectrum.eigenvectors.column(n - 1).iter().copied().collect();
+    let u_max: Vec<f64> = spectrum
+        .eigenvectors
+        .column(n - 1)
+        .iter()
+        .copied()
+        .collect();
     let lambda = spectrum.eigenvalues[0];
     let moved = |s: f64| -> Vec<f64> { theta.iter().zip(&u_min).map(|(t, u)| t + s * u).collect() };
-    let mut taylor = Vec::new();
-    for &alpha in &settings.alphas {
-        taylor.push(TaylorRow {
+    let row = |alpha: f64| -> Result<TaylorRow> {
+        Ok(TaylorRow {
             alpha,
             predicted: 0.5 * lambda * alpha * alpha,
             actual_plus: f.value(&moved(alpha))? - value,
             actual_minus: f.value(&moved(-alpha))? - value,
-        });
-    }
+        })
+    };
+    let taylor = settings
+        .alphas
+        .iter()
+        .map(|&a| row(a))
+        .collect::<Result<Vec<_>>>()?;
+    let last = (settings.sweep_points - 1) as f64;
+    let sweep = (0..settings.sweep_points)
+        .map(|k| row(10f64.powf(-3.0 + 3.0 * k as f64 / last)))
+        .collect::<Result<Vec<_>>>()?;
     let mut by_alpha = taylor.clone();
     by_alpha.sort_by(|a, b| a.alpha.total_cmp(&b.alpha));
     let mut quadratic_range = None;
@@ -478,6 +518,7 @@ fn stalled_point<F: TwiceDifferentiable + Sync + ?Sized>(
         u_min,
         u_max,
         taylor,
+        sweep,
         slice,
         quadratic_range,
     })
@@ -487,7 +528,10 @@ fn point_text(x: &[f64]) -> String {
     if x.len() <= 3 {
         format!(
             "({})",
-            x.iter().map(|v| format!("{v:.4}")).collect::<Vec<_>>().join(", ")
+            x.iter()
+                .map(|v| format!("{v:.4}"))
+                .collect::<Vec<_>>()
+                .join(", ")
         )
     } else {
         format!("θ ∈ ℝ^{}", x.len())
@@ -550,7 +594,14 @@ impl Outcome {
         let mut taylor = Table::new(
             "Escape along u_min: actual ΔL = L(θ′ ± αu) − L(θ′) against ½λmin·α²",
             &[
-                "point", "α", "½λα²", "ΔL(+αu)", "ΔL(−αu)", "ratio +", "ratio −",
+                "point",
+                "α",
+                "½λα²",
+                "ΔL(+αu)",
+                "ΔL(−αu)",
+                "ratio +",
+                "ratio −",
+                "max |ratio − 1|",
             ],
         );
         for s in [&self.function_saddle, &self.network_saddle] {
@@ -563,6 +614,7 @@ impl Outcome {
                     num(r.actual_minus),
                     format!("{:.4}", r.ratio_plus()),
                     format!("{:.4}", r.ratio_minus()),
+                    num(r.rel_error()),
                 ]);
             }
         }
@@ -573,7 +625,9 @@ impl Outcome {
     /// paths: `function_contour.svg` (the surface with the critical points
     /// and the eigenvector directions at the saddle),
     /// `function_slice.svg` and `network_slice.svg` (the loss along u_min
-    /// with the quadratic prediction) and `network_spectrum.svg`.
+    /// with the quadratic prediction dashed), `taylor_error.svg`
+    /// (|actual/predicted − 1| against α, log–log) and
+    /// `network_spectrum.svg` (the histogram of the network's eigenvalues).
     ///
     /// # Errors
     ///
@@ -623,40 +677,112 @@ impl Outcome {
             (&self.function_saddle, "function_slice.svg"),
             (&self.network_saddle, "network_slice.svg"),
         ] {
-            let prediction = SliceCurve {
-                name: "quadratic model L(θ′) + ½λmin·α²".into(),
-                alpha: s.slice.alpha.clone(),
-                loss: s
-                    .slice
-                    .alpha
-                    .iter()
-                    .map(|a| s.value + 0.5 * s.lambda_min() * a * a)
-                    .collect(),
-            };
-            let plot = SlicePlot::new()
-                .with_title(format!(
-                    "{}: the loss along u_min (λmin = {}) and its quadratic model",
-                    s.name,
-                    num(s.lambda_min())
-                ))
-                .with_labels("α (step along u_min)", "loss")
-                .with_scale(AxisScale::Linear)
-                .with_mark(0.0, "θ′", Some(s.verdict))
-                .with_legend(LegendPosition::Auto);
+            let alpha = s.slice.alpha.clone();
+            let prediction = alpha
+                .iter()
+                .map(|a| s.value + 0.5 * s.lambda_min() * a * a)
+                .collect();
+            let series = [
+                XySeries::new(
+                    "actual L(θ′ + αu_min)",
+                    alpha.clone(),
+                    s.slice.loss.clone(),
+                    SeriesStyle::Line,
+                ),
+                XySeries::new(
+                    format!(
+                        "quadratic model L(θ′) + ½λmin·α², λmin = {}",
+                        num(s.lambda_min())
+                    ),
+                    alpha,
+                    prediction,
+                    SeriesStyle::Dashed,
+                ),
+                XySeries::new(
+                    format!("θ′: {}", s.verdict.as_str().replace('_', " ")),
+                    vec![0.0],
+                    vec![s.value],
+                    SeriesStyle::Points,
+                ),
+            ];
+            let plot = XyPlot::new()
+                .with_title(format!("{}: the loss along u_min", s.name))
+                .with_labels("α (step along the unit eigenvector u_min)", "loss")
+                .with_y_scale(AxisScale::Linear);
             let path = dir.join(file);
-            plot_slice(&path, &[s.slice.clone(), prediction], &plot)?;
+            plot_xy(&path, &series, &plot)?;
             paths.push(path);
         }
 
+        // |ratio − 1| against α on log–log axes, with the slopes of a cubic
+        // (∝ α) and a quartic (∝ α²) remainder for reference.
+        let curve = |s: &StalledPoint, pick: fn(&TaylorRow) -> f64| -> (Vec<f64>, Vec<f64>) {
+            s.sweep.iter().map(|r| (r.alpha, pick(r))).unzip()
+        };
+        let (fa, fp) = curve(&self.function_saddle, |r| (r.ratio_plus() - 1.0).abs());
+        let (_, fm) = curve(&self.function_saddle, |r| (r.ratio_minus() - 1.0).abs());
+        let (na, ne) = curve(&self.network_saddle, TaylorRow::rel_error);
+        // Reference slopes through each curve's value at the smallest α.
+        let anchor = |a: &[f64], e: &[f64], power: i32| -> Vec<f64> {
+            a.iter().map(|x| e[0] * (x / a[0]).powi(power)).collect()
+        };
+        let series = [
+            XySeries::new(
+                format!("{}, +u_min", self.function_saddle.name),
+                fa.clone(),
+                fp.clone(),
+                SeriesStyle::LinePoints,
+            )
+            .with_color(0),
+            XySeries::new(
+                format!("{}, −u_min", self.function_saddle.name),
+                fa.clone(),
+                fm,
+                SeriesStyle::LinePoints,
+            )
+            .with_color(2),
+            XySeries::new(
+                format!("{}, ±u_min", self.network_saddle.name),
+                na.clone(),
+                ne.clone(),
+                SeriesStyle::LinePoints,
+            )
+            .with_color(1),
+            XySeries::new("∝ α", fa.clone(), anchor(&fa, &fp, 1), SeriesStyle::Dashed)
+                .with_color(7),
+            XySeries::new("∝ α²", na.clone(), anchor(&na, &ne, 2), SeriesStyle::Dashed)
+                .with_color(8),
+        ];
+        let plot = XyPlot::new()
+            .with_title("Taylor check: |actual / predicted − 1| along u_min shrinks as α → 0")
+            .with_labels("step length α", "|ΔL / (½λmin·α²) − 1|")
+            .with_x_scale(AxisScale::Log)
+            .with_y_scale(AxisScale::Log);
+        let path = dir.join("taylor_error.svg");
+        plot_xy(&path, &series, &plot)?;
+        paths.push(path);
+
+        // Eigenvalues the verdict counts as zero are drawn at exactly 0, so
+        // that the histogram's signs agree with the verdict's counts.
         let s = &self.network_saddle;
+        let scale = s.eigenvalues.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        let zero = Tolerances::default().eig() * scale;
+        let snapped: Vec<f64> = s
+            .eigenvalues
+            .iter()
+            .map(|&v| if v.abs() <= zero { 0.0 } else { v })
+            .collect();
         let path = dir.join("network_spectrum.svg");
         plot_eigenvalues(
             &path,
-            &s.eigenvalues,
+            &snapped,
             &EigenvaluePlot::new()
                 .with_symlog(1e-3)?
-                .with_title(format!("{}: Hessian spectrum", s.name))
-                .with_label("eigenvalue λ"),
+                .with_title(format!(
+                    "{} at its exact saddle: Hessian spectrum ({} negative, {} zero, {} positive)",
+                    s.name, s.counts.negative, s.counts.zero, s.counts.positive
+                ))
+                .with_label("eigenvalue λ (|λ| ≤ 1e-9·max|λ| drawn at 0)"),
         )?;
         paths.push(path);
         Ok(paths)
