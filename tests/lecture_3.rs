@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use nalgebra::DVector;
 use num_dual::{DualNum, Gradients};
-use saddlescope::lecture::saddle_vs_minima::{Outcome, Settings, run, spearman};
+use saddlescope::lecture::saddle_vs_minima::{Outcome, Settings, canonical, run, spearman};
 use saddlescope::{Architecture, CsvOptions, Dataset, Verdict};
 
 const SINE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/data/sine.csv");
@@ -132,6 +132,10 @@ fn each_point_is_critical_and_its_ratio_counts_positive_eigenvalues() {
             "{value} vs {}",
             p.loss
         );
+        // Deduplication compares canonical forms: the same function.
+        let c = canonical(&p.theta, h);
+        let at_c = loss(&c, &x, &y, h, s.weight_decay);
+        assert!((at_c - value).abs() <= 1e-13 * value, "{at_c} vs {value}");
         assert!(
             g.norm() <= s.grad_threshold,
             "H = {h}, seed {}: ‖g‖ = {:e} by num-dual",
@@ -170,6 +174,12 @@ fn each_point_is_critical_and_its_ratio_counts_positive_eigenvalues() {
                 .all(|v| (v.abs() - s.eig_tol * scale).abs() > p.eigen_resolution)
         );
     }
+    let (lo, hi) = o.tolerance_window();
+    assert!(
+        lo < s.eig_tol && s.eig_tol < hi,
+        "τ = {} outside ({lo}, {hi})",
+        s.eig_tol
+    );
 }
 
 /// Runs above the threshold are never classified; every run is accounted
@@ -258,7 +268,7 @@ fn the_figures_name_what_they_show() {
     }
     let t = texts(&paths[1]);
     let reached = format!("reached ‖g‖ ≤ G ({})", o.reached());
-    assert!(t.iter().any(|x| *x == reached), "{t:?}");
+    assert!(t.contains(&reached), "{t:?}");
     assert!(t.iter().any(|x| x.starts_with("G = ")), "{t:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
