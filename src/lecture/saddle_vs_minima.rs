@@ -830,6 +830,21 @@ impl Outcome {
                 "‖g‖ where the others stopped".into(),
                 format!("{} … {}", num(lo), num(hi)),
             ]);
+            let mut stops: Vec<(FinderStop, usize)> = Vec::new();
+            for r in self.runs.iter().filter(|r| r.point.is_none()) {
+                match stops.iter_mut().find(|(s, _)| *s == r.stop) {
+                    Some((_, k)) => *k += 1,
+                    None => stops.push((r.stop, 1)),
+                }
+            }
+            claim.row(vec![
+                "why they stopped".into(),
+                stops
+                    .iter()
+                    .map(|(s, k)| format!("{s}: {k}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ]);
         }
         claim.row(vec![
             "distinct classified points".into(),
