@@ -416,14 +416,20 @@ pub fn run(settings: &Settings) -> Result<Outcome> {
             let start = f.params().as_slice().to_vec();
             let d = descend(&f, &method, None, &start, last)?;
             let t = &d.trajectory;
-            Ok(settings
+            settings
                 .snapshots
                 .iter()
                 .map(|&k| {
                     let loss = t.f.get(k).copied().unwrap_or(d.value);
-                    (k, loss, t.points[k].clone())
+                    let x = t.points.get(k).ok_or_else(|| {
+                        Error::InvalidInput(format!(
+                            "training of width {width}, seed {seed} ended after {} of {last} steps",
+                            t.steps()
+                        ))
+                    })?;
+                    Ok((k, loss, x.clone()))
                 })
-                .collect())
+                .collect()
         })
         .collect::<Result<Vec<_>>>()?;
     // Stage 2: one finder run per snapshot.
