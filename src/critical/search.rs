@@ -62,7 +62,7 @@ use crate::{
 // ---------------------------------------------------------------- method
 
 /// Which critical-point finder to run: `newton-mr`, `gradnorm` or `newton`
-/// (see the [module docs](self) for each).
+/// ([`newton_mr`], [`gradnorm`] and [`damped_newton`] describe each).
 ///
 /// Named `FinderMethod` because the crate root already exports the
 /// optimizers' [`Method`](crate::Method).
@@ -889,7 +889,7 @@ pub fn newton_mr<F: TwiceDifferentiable + Sync + ?Sized>(
 /// at least 10⁻¹² times its start); one with no acceptable α ≥ β¹⁰
 /// multiplies λ by 10 and is solved again. For λ → 0 the step is Newton's
 /// where H is nonsingular; for large λ it turns to steepest descent on
-/// ½‖g‖² (see the [module docs](self) for why H² and not H is damped).
+/// ½‖g‖² (H + λI, unlike H² + λI, can point uphill at a saddle).
 ///
 /// # Errors
 ///

@@ -543,7 +543,7 @@ impl Drop for TempDir {
 /// Trains `arch` and its smaller and bigger [`variants`] on the training
 /// rows of `data` with the same optimiser, epochs, batch size and seed (in
 /// parallel; the numbers do not depend on the thread count), and diagnoses
-/// the given network along the flow in the [module docs](self):
+/// the given network along the lecture's flow:
 ///
 /// 1. B = the [`baseline`] loss on the training rows. If the given
 ///    network's training loss L is above `high_loss`·B:

@@ -323,7 +323,7 @@ impl Valley {
 /// How a method is run.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Runner {
-    /// A torch optimizer through [`descend`](crate::descend), with an
+    /// A torch optimizer through [`descend`], with an
     /// optional schedule.
     Torch {
         /// The optimizer spec.
@@ -474,7 +474,7 @@ fn methods(s: &Settings) -> Vec<(String, Runner)> {
 /// The lecture's Adagrad: θ ← θ − η_t·g/σ_t with σ_t the root mean square
 /// of the gradients g_1 … g_t, run as torch's Adagrad (which divides by
 /// √(Σ g²) + ε) with its rate set to η_t·√t; η_t is η under `schedule`.
-/// Records the trajectory as [`descend`](crate::descend) does.
+/// Records the trajectory as [`descend`] does.
 ///
 /// # Errors
 ///
@@ -613,7 +613,7 @@ fn measure(
 /// # Errors
 ///
 /// [`Error::InvalidSetting`] for settings that fail [`Settings::check`];
-/// the errors of [`descend`](crate::descend) (e.g. [`Error::NonFinite`]
+/// the errors of [`descend`] (e.g. [`Error::NonFinite`]
 /// if a run diverges).
 ///
 /// # Examples

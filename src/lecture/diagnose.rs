@@ -10,7 +10,7 @@
 //! error than a 20-layer one). If the training loss is low but the
 //! validation loss high, the model overfits.
 //!
-//! **The experiment.** Three real [`diagnose`](crate::diagnose) runs,
+//! **The experiment.** Three real [`diagnose`] runs,
 //! each training the given network and its smaller (half the hidden
 //! layers, half as wide) and bigger (one more hidden layer, twice as wide)
 //! [`variants`](crate::variants) with one optimiser, budget and seed:
@@ -190,7 +190,7 @@ pub struct CaseOutcome {
     pub arch: String,
     /// The data's description: its source and rows.
     pub data: String,
-    /// What [`diagnose`](crate::diagnose) found.
+    /// What [`diagnose`] found.
     pub report: DiagnoseReport,
 }
 
@@ -316,7 +316,7 @@ impl Prepared<'_> {
 /// # Errors
 ///
 /// A case whose data cannot be loaded, whose network does not fit its
-/// data, or whose settings are invalid (see [`diagnose`](crate::diagnose)).
+/// data, or whose settings are invalid (see [`diagnose`]).
 ///
 /// # Examples
 ///

@@ -31,7 +31,7 @@
 //!   (−1, ¼). At a point of the valley the Hessian's determinant is
 //!   2·g″(x), so the verdicts are g's. Start (−3, 0), off the valley floor.
 //!
-//! At each end point the library's [`analyze`](crate::analyze) gives the
+//! At each end point the library's [`analyze`] gives the
 //! gradient norm and the verdict (default tolerances: ‖∇f‖ ≤ 10⁻⁴), and the
 //! end is compared with the known critical points. A second experiment
 //! runs the 1-D shallow-minimum function from several starts: momentum is
@@ -364,7 +364,7 @@ pub struct Run {
     pub descent: Descent,
     /// ‖∇f‖ at the end point.
     pub grad_norm: f64,
-    /// The verdict at the end point ([`analyze`](crate::analyze), default
+    /// The verdict at the end point ([`analyze`], default
     /// tolerances).
     pub verdict: Verdict,
     /// Whether the end point is right of the divider.
@@ -459,8 +459,8 @@ fn run_problem(problem: Problem, settings: &Settings) -> Result<ProblemRuns> {
 /// # Errors
 ///
 /// [`Error::InvalidSetting`] for settings that fail [`Settings::check`];
-/// the errors of [`descend`](crate::descend) and
-/// [`analyze`](crate::analyze) (none are expected on these functions).
+/// the errors of [`descend`] and
+/// [`analyze`] (none are expected on these functions).
 ///
 /// # Examples
 ///

@@ -909,6 +909,11 @@ impl Outcome {
             &points,
             &MinRatioPlot::new()
                 .with_loss_scale(AxisScale::Log)
+                .with_loss_label(if self.settings.weight_decay > 0.0 {
+                    "loss: MSE + ½·wd·‖θ‖²"
+                } else {
+                    "training loss (MSE)"
+                })
                 .with_title(format!(
                     "{} critical points of 1-H-1 tanh nets: {} below ratio 1, ρ = {}",
                     self.points.len(),

@@ -58,11 +58,23 @@ impl<S: Into<String>> From<(f64, f64, S)> for MinRatioPoint {
 /// let plot = MinRatioPlot::new().with_loss_scale(AxisScale::Log).with_title("Critical points met");
 /// assert_eq!(plot.figure().title(), "Critical points met");
 /// ```
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct MinRatioPlot {
     figure: Figure,
     loss: AxisScale,
     legend: LegendPosition,
+    loss_label: String,
+}
+
+impl Default for MinRatioPlot {
+    fn default() -> MinRatioPlot {
+        MinRatioPlot {
+            figure: Figure::default(),
+            loss: AxisScale::default(),
+            legend: LegendPosition::default(),
+            loss_label: "training loss".into(),
+        }
+    }
 }
 
 figure_setters!(MinRatioPlot);
@@ -76,6 +88,13 @@ impl MinRatioPlot {
     /// Sets the loss axis' scale.
     pub fn with_loss_scale(mut self, scale: AxisScale) -> MinRatioPlot {
         self.loss = scale;
+        self
+    }
+
+    /// Names the loss axis (default "training loss"; e.g. "loss + weight
+    /// decay" when the points are critical points of a regularised loss).
+    pub fn with_loss_label(mut self, label: impl Into<String>) -> MinRatioPlot {
+        self.loss_label = label.into();
         self
     }
 
@@ -157,7 +176,10 @@ impl Draw for ScatterBody<'_> {
         let log = self.plot.loss.is_log(&losses);
         let ax = Axis::fit(losses.iter().copied(), log, 0.06);
         let ay = Axis::linear(-0.04, 1.06);
-        let frame = Frame::new("training loss", "minimum ratio (positive eigenvalues / n)");
+        let frame = Frame::new(
+            &self.plot.loss_label,
+            "minimum ratio (positive eigenvalues / n)",
+        );
         let mut chart = chart::build(area, ax.clone(), ay.clone(), &frame)?;
         chart.draw_series(std::iter::once(PathElement::new(
             vec![(ax.lo(), 1.0), (ax.hi(), 1.0)],
