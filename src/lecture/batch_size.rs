@@ -48,7 +48,7 @@
 //! - **Seeds**: several initialisations (each seed also sets the order of
 //!   the rows), so that the tables and figures show the spread.
 //!
-//! What it shows (see `docs/lecture/lecture_4_batch_size.md` for the
+//! What it shows (see `docs/lecture.md, section 4,` for the
 //! numbers): the cost and sharpness claims reproduce on every seed; the
 //! validation gap appears only under the same-epochs protocol and closes at
 //! the same training loss — consistent with the gap of about 0.2% that
