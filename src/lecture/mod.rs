@@ -15,6 +15,12 @@
 //! The page `docs/lecture.md` states each claim with its command and figure.
 
 use std::fmt;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use crate::Result;
 
 pub mod adaptive_lr;
 pub mod batch_norm;
@@ -163,5 +169,56 @@ pub fn num(v: f64) -> String {
         if s == "-0" { "0".into() } else { s }
     } else {
         format!("{v:.3e}")
+    }
+}
+
+/// The whole `main` of a lecture example: reads `[--out DIR]` (default
+/// `saddlescope-lecture/NAME`), runs the experiment, prints its tables
+/// (stopping quietly on a closed pipe, as in `| head`), draws its figures
+/// into DIR, lists them with the elapsed time. An error is printed behind
+/// the example's name with exit status 1; bad arguments give the usage and
+/// status 2.
+///
+/// ```no_run
+/// use saddlescope::lecture::{example_main, momentum::{run, Outcome, Settings}};
+/// fn main() -> std::process::ExitCode {
+///     example_main("lecture_5_momentum", || run(&Settings::default()), Outcome::tables, Outcome::draw)
+/// }
+/// ```
+pub fn example_main<O>(
+    name: &str,
+    run: impl FnOnce() -> Result<O>,
+    tables: fn(&O) -> Vec<Table>,
+    draw: fn(&O, &Path) -> Result<Vec<PathBuf>>,
+) -> ExitCode {
+    let start = Instant::now();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let out = match args.as_slice() {
+        [] => PathBuf::from("saddlescope-lecture").join(name),
+        [flag, dir] if flag == "--out" => PathBuf::from(dir),
+        _ => {
+            eprintln!("usage: {name} [--out DIR]");
+            return ExitCode::from(2);
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    let result = run().and_then(|outcome| {
+        for table in tables(&outcome) {
+            let _ = writeln!(stdout, "{table}");
+        }
+        draw(&outcome, &out)
+    });
+    match result {
+        Ok(figures) => {
+            for f in figures {
+                let _ = writeln!(stdout, "wrote {}", f.display());
+            }
+            let _ = writeln!(stdout, "done in {:.1} s", start.elapsed().as_secs_f64());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{name}: {e}");
+            ExitCode::FAILURE
+        }
     }
 }
