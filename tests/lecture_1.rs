@@ -2,7 +2,9 @@
 //! settings (default seed; the robustness seeds are the example's), and the
 //! numbers they rest on agree with independent computations.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::PathBuf;
 
 use saddlescope::lecture::diagnose::{Rows, Settings, run};
 use saddlescope::{
@@ -17,18 +19,7 @@ fn temp(name: &str) -> PathBuf {
     ))
 }
 
-/// Every text of an SVG.
-fn svg_texts(path: &Path) -> Vec<String> {
-    let text = std::fs::read_to_string(path)
-        .unwrap_or_else(|e| panic!("{} is not readable: {e}", path.display()));
-    let doc = roxmltree::Document::parse(&text)
-        .unwrap_or_else(|e| panic!("{} is not XML: {e}", path.display()));
-    assert_eq!(doc.root_element().tag_name().name(), "svg");
-    doc.descendants()
-        .filter(|n| n.is_element() && n.tag_name().name() == "text")
-        .map(|n| n.text().unwrap_or("").trim().to_string())
-        .collect()
-}
+use common::svg_texts;
 
 fn has(texts: &[String], needle: &str, file: &str) {
     assert!(

@@ -5,7 +5,9 @@
 //! no automatic differentiation) with nalgebra's eigensolver for the
 //! network.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::PathBuf;
 
 use nalgebra::DMatrix;
 use saddlescope::lecture::critical_points::{Outcome, Settings, StalledPoint, exact_saddle, run};
@@ -229,15 +231,7 @@ fn the_escape_lowers_the_loss() {
     assert!(slice.alpha[k].abs() > 0.1);
 }
 
-fn texts(path: &Path) -> Vec<String> {
-    let text = std::fs::read_to_string(path).unwrap();
-    let doc = roxmltree::Document::parse(&text).unwrap();
-    assert_eq!(doc.root_element().tag_name().name(), "svg");
-    doc.descendants()
-        .filter(|n| n.tag_name().name() == "text")
-        .map(|n| n.text().unwrap_or("").trim().to_string())
-        .collect()
-}
+use common::svg_texts as texts;
 
 #[test]
 fn the_tables_and_figures_name_what_they_show() {

@@ -6,7 +6,9 @@
 //! gradient norm below the threshold, and nalgebra's eigensolver counting
 //! the positive eigenvalues.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::PathBuf;
 
 use nalgebra::DVector;
 use num_dual::{DualNum, Gradients};
@@ -239,15 +241,7 @@ fn the_outcome_does_not_depend_on_the_thread_count() {
     }
 }
 
-fn texts(path: &Path) -> Vec<String> {
-    let text = std::fs::read_to_string(path).unwrap();
-    let doc = roxmltree::Document::parse(&text).unwrap();
-    assert_eq!(doc.root_element().tag_name().name(), "svg");
-    doc.descendants()
-        .filter(|n| n.tag_name().name() == "text")
-        .map(|n| n.text().unwrap_or("").trim().to_string())
-        .collect()
-}
+use common::svg_texts as texts;
 
 #[test]
 fn the_figures_name_what_they_show() {

@@ -2,6 +2,8 @@
 //! plateau; momentum rolls over into the better minimum — on the example's
 //! default settings, checked against the functions' closed forms.
 
+mod common;
+
 use std::sync::OnceLock;
 
 use saddlescope::Verdict;
@@ -174,14 +176,7 @@ fn the_figures_are_drawn_and_name_what_they_show() {
     let files = out.draw(&dir).unwrap();
     assert_eq!(files.len(), 6);
     for f in &files {
-        let text = std::fs::read_to_string(f).unwrap();
-        let doc = roxmltree::Document::parse(&text)
-            .unwrap_or_else(|e| panic!("{} is not XML: {e}", f.display()));
-        let texts: String = doc
-            .descendants()
-            .filter_map(|n| n.text())
-            .collect::<Vec<_>>()
-            .join(" ");
+        let texts = common::svg_texts(f).join(" ");
         let stem = f.file_stem().unwrap().to_string_lossy();
         let problem = if stem.starts_with("plateau") {
             "plateau (1-D)"

@@ -3,6 +3,8 @@
 //! warm-up keeps the first steps small — on the example's default settings,
 //! checked against closed forms where there are some.
 
+mod common;
+
 use std::sync::OnceLock;
 
 use saddlescope::lecture::adaptive_lr::{Outcome, Run, Settings, run};
@@ -266,14 +268,7 @@ fn the_figures_are_drawn_and_name_what_they_show() {
     let files = out.draw(&dir).unwrap();
     assert_eq!(files.len(), 5);
     for f in &files {
-        let text = std::fs::read_to_string(f).unwrap();
-        let doc = roxmltree::Document::parse(&text)
-            .unwrap_or_else(|e| panic!("{} is not XML: {e}", f.display()));
-        let texts = doc
-            .descendants()
-            .filter_map(|n| n.text())
-            .collect::<Vec<_>>()
-            .join(" ");
+        let texts = common::svg_texts(f).join(" ");
         let stem = f.file_stem().unwrap().to_string_lossy().to_string();
         let expected: &[&str] = match stem.as_str() {
             "contour_gd_adagrad" => &[

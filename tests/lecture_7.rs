@@ -5,6 +5,8 @@
 //! scale cut by BatchNorm and trains with it at rates where it does not
 //! without; the figures draw.
 
+mod common;
+
 use std::path::Path;
 use std::sync::OnceLock;
 
@@ -301,13 +303,5 @@ fn tables_and_figures() {
 
 /// Every text of an SVG, joined (it must parse as XML).
 fn svg_text(path: &Path) -> String {
-    let source = std::fs::read_to_string(path).unwrap();
-    let doc = roxmltree::Document::parse(&source)
-        .unwrap_or_else(|e| panic!("{} is not XML: {e}", path.display()));
-    assert_eq!(doc.root_element().tag_name().name(), "svg");
-    doc.descendants()
-        .filter(|n| n.has_tag_name("text"))
-        .filter_map(|n| n.text())
-        .collect::<Vec<_>>()
-        .join(" | ")
+    common::svg_texts(path).join(" | ")
 }

@@ -766,11 +766,7 @@ impl Outcome {
     ///
     /// A directory or file that cannot be written.
     pub fn draw(&self, dir: &Path) -> Result<Vec<PathBuf>> {
-        std::fs::create_dir_all(dir).map_err(|e| Error::Io {
-            action: "create the figure directory".into(),
-            path: dir.display().to_string(),
-            reason: e,
-        })?;
+        super::figure_dir(dir)?;
         let mut files = Vec::new();
         // (a) spectra.
         let mut series = Vec::new();

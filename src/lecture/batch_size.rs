@@ -648,11 +648,7 @@ impl Outcome {
     ///
     /// A directory or file that cannot be written.
     pub fn draw(&self, dir: &Path) -> Result<Vec<PathBuf>> {
-        std::fs::create_dir_all(dir).map_err(|e| Error::Io {
-            action: "create the figure directory".into(),
-            path: dir.display().to_string(),
-            reason: e,
-        })?;
+        super::figure_dir(dir)?;
         let b: Vec<f64> = self.results.iter().map(|r| r.batch_size as f64).collect();
         let axis = XyPlot::new().with_x_scale(AxisScale::Log);
         let mut files = Vec::new();

@@ -46,7 +46,7 @@ use std::path::{Path, PathBuf};
 
 use nalgebra::DVector;
 
-use crate::lecture::{Table, num};
+use crate::lecture::{Table, invalid, num};
 use crate::{
     Architecture, AxisScale, Counts, CsvOptions, Dataset, EigenvaluePlot, EnumerationSettings,
     Error, Levels, Loss, Network, NetworkObjective, NetworkOptions, PointMark, Result, SearchBox,
@@ -116,13 +116,6 @@ impl Default for Settings {
             slice_points: 201,
             sweep_points: 31,
         }
-    }
-}
-
-fn invalid(name: &str, message: String) -> Error {
-    Error::InvalidSetting {
-        name: name.into(),
-        message,
     }
 }
 
@@ -634,11 +627,7 @@ impl Outcome {
     /// [`Error::Io`] when the directory or a file cannot be written; the
     /// errors of the plots.
     pub fn draw(&self, dir: &Path) -> Result<Vec<PathBuf>> {
-        std::fs::create_dir_all(dir).map_err(|e| Error::Io {
-            action: "create".into(),
-            path: dir.display().to_string(),
-            reason: e,
-        })?;
+        super::figure_dir(dir)?;
         let mut paths = Vec::new();
 
         let f = builtin(&self.function, 2)?;

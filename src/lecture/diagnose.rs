@@ -569,11 +569,7 @@ impl Outcome {
     ///
     /// A directory or file that cannot be written.
     pub fn draw(&self, dir: &Path) -> Result<Vec<PathBuf>> {
-        std::fs::create_dir_all(dir).map_err(|e| Error::Io {
-            action: "create the figure directory".into(),
-            path: dir.display().to_string(),
-            reason: e,
-        })?;
+        super::figure_dir(dir)?;
         let files = [
             "curves_model_bias.svg",
             "curves_optimisation.svg",

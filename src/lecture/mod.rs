@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use crate::Result;
+use crate::{Error, Result};
 
 pub mod adaptive_lr;
 pub mod batch_norm;
@@ -220,5 +220,22 @@ pub fn example_main<O>(
             eprintln!("{name}: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Creates the figure directory `dir` (and its parents).
+pub(crate) fn figure_dir(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::Io {
+        action: "create the figure directory".into(),
+        path: dir.display().to_string(),
+        reason: e,
+    })
+}
+
+/// A setting that fails its check, named.
+pub(crate) fn invalid(name: &str, message: String) -> Error {
+    Error::InvalidSetting {
+        name: name.into(),
+        message,
     }
 }

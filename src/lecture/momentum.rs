@@ -635,11 +635,7 @@ impl Outcome {
     /// [`Error::Io`] when the directory or a file cannot be written; the
     /// errors of the plotting functions.
     pub fn draw(&self, dir: &Path) -> Result<Vec<PathBuf>> {
-        std::fs::create_dir_all(dir).map_err(|e| Error::Io {
-            action: "create".into(),
-            path: dir.display().to_string(),
-            reason: e,
-        })?;
+        super::figure_dir(dir)?;
         let mut files = Vec::new();
         let shown = self.settings.shown_steps;
         for p in &self.problems {

@@ -68,7 +68,7 @@ use std::path::{Path, PathBuf};
 use nalgebra::DVector;
 use rayon::prelude::*;
 
-use crate::lecture::{Table, num};
+use crate::lecture::{Table, invalid, num};
 use crate::{
     Architecture, AxisScale, Classification, CsvOptions, Dataset, Error, FinderMethod,
     FinderSettings, FinderStop, LegendPosition, Loss, Method, MinRatioPlot, MinRatioPoint, Network,
@@ -135,13 +135,6 @@ impl Default for Settings {
             eig_tol: 1e-6,
             dedup_tol: 1e-6,
         }
-    }
-}
-
-fn invalid(name: &str, message: String) -> Error {
-    Error::InvalidSetting {
-        name: name.into(),
-        message,
     }
 }
 
@@ -887,11 +880,7 @@ impl Outcome {
     /// nothing to scatter); [`Error::Io`] when the directory or a file
     /// cannot be written; the errors of the plots.
     pub fn draw(&self, dir: &Path) -> Result<Vec<PathBuf>> {
-        std::fs::create_dir_all(dir).map_err(|e| Error::Io {
-            action: "create".into(),
-            path: dir.display().to_string(),
-            reason: e,
-        })?;
+        super::figure_dir(dir)?;
         if self.points.is_empty() {
             return Err(Error::InvalidInput(
                 "no finder run reached the gradient threshold: there is no point to plot".into(),
