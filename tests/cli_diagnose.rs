@@ -223,6 +223,43 @@ fn out_keeps_the_runs_and_the_report_and_is_not_overwritten() {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// Raw breast-cancer features span five decades: a high loss comes with the
+/// advice to standardise first; standardised, the advice is gone.
+#[test]
+fn features_on_unequal_scales_get_the_advice_to_standardise() {
+    let data = format!("{SHARED}/data/breast_cancer.csv");
+    let args = |extra: &[&str]| {
+        let mut a = vec![
+            "diagnose",
+            "--data",
+            &data,
+            "--arch",
+            "linear(30,8),relu,linear(8,2)",
+            "--epochs",
+            "30",
+            "--json",
+        ];
+        a.extend_from_slice(extra);
+        a.iter().map(|s| s.to_string()).collect::<Vec<_>>()
+    };
+    let raw = json(&args(&[]).iter().map(String::as_str).collect::<Vec<_>>());
+    let advice = raw["report"]["advice"].as_str().unwrap();
+    assert_ne!(raw["report"]["diagnosis"]["kind"], "fine", "{raw}");
+    assert!(
+        advice.starts_with("first standardise the features (--standardize)"),
+        "{advice}"
+    );
+    assert!(advice.contains("×2.276e5"), "{advice}");
+    let standardised = json(
+        &args(&["--standardize"])
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
+    let advice = standardised["report"]["advice"].as_str().unwrap();
+    assert!(!advice.contains("standardise the features"), "{advice}");
+}
+
 #[test]
 fn errors_say_what_was_expected_and_what_was_found() {
     let base = |extra: &[&str]| -> Vec<String> {
@@ -248,7 +285,10 @@ fn errors_say_what_was_expected_and_what_was_found() {
     );
     usage_error(
         &base(&["--arch", "linear(5,16),tanh,linear(16,3)"]),
-        &["expected 5 feature columns, found 4"],
+        &[
+            "`linear(5,16),tanh,linear(16,3)`",
+            "expected 5 feature columns, found 4",
+        ],
     );
     usage_error(
         &base(&["--arch", IRIS_ARCH, "--optimizer", "adamm(lr=0.01)"]),

@@ -618,6 +618,11 @@ pub fn diagnose(
             val.source()
         )));
     }
+    let scales = if settings.standardize {
+        None
+    } else {
+        feature_scales(&train)?
+    };
     if settings.standardize {
         let stats = train.standardize()?;
         val.apply_standardization(&stats)?;
@@ -645,8 +650,11 @@ pub fn diagnose(
     // does not fit it) come first and once; every check runs before the
     // first epoch.
     let train_settings = settings.train_settings()?;
-    let mut trainers = Vec::new();
-    for (role, a) in &archs {
+    let mut order: Vec<usize> = (0..archs.len()).collect();
+    order.sort_by_key(|&k| archs[k].0 != VariantRole::Given);
+    let mut built: Vec<Option<Trainer>> = (0..archs.len()).map(|_| None).collect();
+    for k in order {
+        let (role, a) = &archs[k];
         let t = Trainer::new(
             Network::init(a, settings.seed)?,
             train.clone(),
@@ -658,8 +666,9 @@ pub fn diagnose(
             train_settings.clone(),
             root.join(role.name()),
         );
-        trainers.push(t.map_err(|e| in_variant(e, *role, a))?);
+        built[k] = Some(t.map_err(|e| in_variant(e, *role, a))?);
     }
+    let mut trainers: Vec<Trainer> = built.into_iter().flatten().collect();
     let base = baseline(&train, settings.loss, arch.output_width())?;
     let results: Vec<Result<(TrainReport, f64)>> = trainers
         .par_iter_mut()
@@ -706,11 +715,47 @@ pub fn diagnose(
         baseline: base,
         criteria: settings.criteria,
         variants: runs,
-        advice: diagnosis.advice().to_string(),
+        advice: match (&diagnosis, scales) {
+            (
+                Diagnosis::ModelBias { .. }
+                | Diagnosis::OptimizationIssue { .. }
+                | Diagnosis::Inconclusive { .. },
+                Some((lo, hi)),
+            ) if hi / lo > SCALE_SPREAD => format!(
+                "first standardise the features (--standardize): their scales (root mean \
+                 square per column) run from {} to {} (×{}), which makes the loss surface a \
+                 ravine that slows every optimiser (docs/lecture.md, section 7); then {}",
+                num(lo),
+                num(hi),
+                num(hi / lo),
+                diagnosis.advice()
+            ),
+            _ => diagnosis.advice().to_string(),
+        },
         diagnosis,
         reasoning,
         explanation,
     })
+}
+
+/// Feature scales further apart than this get the advice to standardise.
+const SCALE_SPREAD: f64 = 100.0;
+
+/// The smallest and largest root mean square of the non-constant feature
+/// columns (the diagonal of XᵀX/N, whose spread conditions the Hessian of
+/// the first layer); `None` without such columns.
+fn feature_scales(data: &Dataset) -> Result<Option<(f64, f64)>> {
+    let stats = data.standardization()?;
+    let rms: Vec<f64> = (0..data.features())
+        .filter(|j| !stats.constant.contains(j))
+        .map(|j| stats.mean[j].hypot(stats.std[j]))
+        .filter(|r| *r > 0.0 && r.is_finite())
+        .collect();
+    Ok((!rms.is_empty()).then(|| {
+        rms.iter().fold((f64::INFINITY, 0.0f64), |(lo, hi), &r| {
+            (lo.min(r), hi.max(r))
+        })
+    }))
 }
 
 /// Splits `a=1,b=(2,3)` at its top-level commas.
