@@ -471,9 +471,17 @@ fn spectrum_figures_count_signs_and_show_the_density() {
     let theta = net.params().as_slice().to_vec();
     let h = TwiceDifferentiable::hessian(&f, &theta).unwrap();
     let eigenvalues = symmetric_eigenvalues(&h.matrix).unwrap();
-    let negative = eigenvalues.iter().filter(|v| **v < 0.0).count();
-    let positive = eigenvalues.iter().filter(|v| **v > 0.0).count();
-    assert!(negative > 0 && positive > 0);
+    // The legend counts as the verdict does: |λ| ≤ 1e-9·max|λ| is zero.
+    let band = 1e-9 * eigenvalues.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    let negative = eigenvalues.iter().filter(|v| **v < -band).count();
+    let positive = eigenvalues.iter().filter(|v| **v > band).count();
+    let zero = eigenvalues.len() - negative - positive;
+    assert!(negative > 0 && zero > 0 && positive > 0);
+    let strictly_negative = eigenvalues.iter().filter(|v| **v < 0.0).count();
+    assert!(
+        strictly_negative > negative,
+        "rounding-level eigenvalues of both signs"
+    );
 
     let symlog = EigenvaluePlot::new()
         .with_title("iris spectrum")
@@ -493,6 +501,7 @@ fn spectrum_figures_count_signs_and_show_the_density() {
         let svg = Svg::read(&dir.join(format!("{name}.svg")));
         svg.assert_texts(&[
             &format!("negative: {negative}"),
+            &format!("zero: {zero}"),
             &format!("positive: {positive}"),
             "count",
             "eigenvalue λ",
@@ -502,6 +511,10 @@ fn spectrum_figures_count_signs_and_show_the_density() {
         assert_png(&dir.join(format!("{name}.png")), (900, 560), 20, 0.02);
     }
     assert!(Svg::read(&dir.join("symlog.svg")).has_text("iris spectrum"));
+    // A zero tolerance of 0 counts signs strictly.
+    let strict = EigenvaluePlot::new().with_zero_tolerance(0.0).unwrap();
+    plot_eigenvalues(dir.join("strict.svg"), eigenvalues.as_slice(), &strict).unwrap();
+    Svg::read(&dir.join("strict.svg")).assert_texts(&[&format!("negative: {strictly_negative}")]);
 
     let density =
         Density::from_eigenvalues(eigenvalues.as_slice(), &SlqSettings::default()).unwrap();

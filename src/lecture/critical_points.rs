@@ -751,20 +751,11 @@ impl Outcome {
         plot_xy(&path, &series, &plot)?;
         paths.push(path);
 
-        // Eigenvalues the verdict counts as zero are drawn at exactly 0, so
-        // that the histogram's signs agree with the verdict's counts.
         let s = &self.network_saddle;
-        let scale = s.eigenvalues.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-        let zero = Tolerances::default().eig() * scale;
-        let snapped: Vec<f64> = s
-            .eigenvalues
-            .iter()
-            .map(|&v| if v.abs() <= zero { 0.0 } else { v })
-            .collect();
         let path = dir.join("network_spectrum.svg");
         plot_eigenvalues(
             &path,
-            &snapped,
+            &s.eigenvalues,
             &EigenvaluePlot::new()
                 .with_symlog(1e-3)?
                 .with_title(format!(

@@ -39,6 +39,7 @@ pub struct EigenvaluePlot {
     log_counts: bool,
     x_label: String,
     legend: LegendPosition,
+    zero_tolerance: f64,
 }
 
 impl Default for EigenvaluePlot {
@@ -50,6 +51,7 @@ impl Default for EigenvaluePlot {
             log_counts: false,
             x_label: "eigenvalue λ".into(),
             legend: LegendPosition::Auto,
+            zero_tolerance: crate::Tolerances::default().eig(),
         }
     }
 }
@@ -117,11 +119,39 @@ impl EigenvaluePlot {
         self.legend = legend;
         self
     }
+
+    /// Eigenvalues with |λ| ≤ `relative`·max|λ| count, and are drawn, as
+    /// zero — the verdict's rule, so that the legend's counts agree with
+    /// it. Default: the verdict's default, [`Tolerances`](crate::Tolerances)'
+    /// `eig` (1e-9); 0 counts only exact zeros as zero.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidSetting`] unless 0 ≤ `relative` < 1.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use saddlescope::EigenvaluePlot;
+    /// assert!(EigenvaluePlot::new().with_zero_tolerance(1e-6).is_ok());
+    /// assert!(EigenvaluePlot::new().with_zero_tolerance(1.0).is_err());
+    /// ```
+    pub fn with_zero_tolerance(mut self, relative: f64) -> Result<EigenvaluePlot> {
+        if !(0.0..1.0).contains(&relative) {
+            return Err(Error::InvalidSetting {
+                name: "zero tolerance".into(),
+                message: format!("must be in [0, 1), found {relative}"),
+            });
+        }
+        self.zero_tolerance = relative;
+        Ok(self)
+    }
 }
 
 /// Draws the histogram of `eigenvalues` into `path`: negative bins red,
-/// positive bins blue, a line at zero, and the counts of each sign in the
-/// legend. Default size 900 × 560.
+/// positive bins blue, the eigenvalues that count as zero (see
+/// [`EigenvaluePlot::with_zero_tolerance`]) in a bar at zero, and the
+/// counts of each in the legend. Default size 900 × 560.
 ///
 /// # Errors
 ///
@@ -152,11 +182,21 @@ pub fn plot_eigenvalues(
             "an eigenvalue is not finite: {bad}"
         )));
     }
+    // The verdict's zeros are drawn as zeros.
+    let scale = eigenvalues.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    let zero = plot.zero_tolerance * scale;
+    let snapped: Vec<f64> = eigenvalues
+        .iter()
+        .map(|&v| if v.abs() <= zero { 0.0 } else { v })
+        .collect();
     render(
         path.as_ref(),
         &plot.figure,
         (900, 560),
-        &HistogramBody { eigenvalues, plot },
+        &HistogramBody {
+            eigenvalues: &snapped,
+            plot,
+        },
     )
 }
 
