@@ -136,7 +136,27 @@ fn every_plot_command_draws_its_figure() {
         "--out",
         &p("spectrum.svg"),
     ]);
-    assert!(svg(&d.join("spectrum.svg")).0.contains("67 eigenvalues"));
+    let spectrum = svg(&d.join("spectrum.svg")).0;
+    assert!(spectrum.contains("67 eigenvalues"));
+    // The legend counts as `classify` does.
+    let verdict = Command::new(env!("CARGO_BIN_EXE_saddlescope"))
+        .args([
+            "classify",
+            "--checkpoint",
+            &ckpt,
+            "--arch",
+            arch,
+            "--data",
+            &iris,
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    let verdict: serde_json::Value = serde_json::from_slice(&verdict.stdout).unwrap();
+    for sign in ["negative", "zero", "positive"] {
+        let text = format!("{sign}: {}", verdict["counts"][sign]);
+        assert!(spectrum.contains(&text), "no `{text}` in {spectrum}");
+    }
     run(&[
         "plot",
         "spectrum",

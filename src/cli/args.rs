@@ -793,6 +793,15 @@ pub struct PlotSpectrumArgs {
     /// A symmetric-log eigenvalue axis (dense).
     #[arg(long)]
     pub symlog: bool,
+    /// An eigenvalue with |λ| ≤ E·max|λ| counts, and is drawn, as zero
+    /// (dense; as in `classify`).
+    #[arg(
+        long,
+        value_name = "E",
+        default_value_t = 1e-9,
+        allow_negative_numbers = true
+    )]
+    pub eig_tol: f64,
     /// The output file: .svg or .png.
     #[arg(long, value_name = "FILE", default_value = "spectrum.svg")]
     pub out: std::path::PathBuf,

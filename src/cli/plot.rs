@@ -219,7 +219,8 @@ fn spectrum(a: &PlotSpectrumArgs) -> saddlescope::Result<&Path> {
             let values = saddlescope::symmetric_eigenvalues(&h.matrix)?;
             let scale = values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
             let mut plot = EigenvaluePlot::new()
-                .with_title(format!("Hessian spectrum ({} eigenvalues)", values.len()));
+                .with_title(format!("Hessian spectrum ({} eigenvalues)", values.len()))
+                .with_zero_tolerance(a.eig_tol)?;
             if a.symlog {
                 plot = plot.with_symlog(1e-3 * scale.max(f64::MIN_POSITIVE))?;
             }
