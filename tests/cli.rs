@@ -1,30 +1,10 @@
 //! The real binary, as a user types it.
 
-use std::process::{Command, Output};
+mod common;
 
 use serde_json::Value;
 
-fn saddlescope(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_saddlescope"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// Runs, expects success, parses the JSON on stdout.
-fn json(args: &[&str]) -> Value {
-    let o = saddlescope(args);
-    assert!(o.status.success(), "{args:?} failed:\n{}", stderr(&o));
-    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", stdout(&o)))
-}
+use common::{json, saddlescope, stderr, stdout};
 
 /// Runs, expects exit code 2 and a `saddlescope: ` message; returns stderr.
 fn usage_error(args: &[&str]) -> String {

@@ -3,46 +3,18 @@
 //! each saying what was expected and what was found.
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Command;
+mod common;
 
 use serde_json::Value;
+
+use common::{json, saddlescope, stderr, stdout, success};
 
 const SHARED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared");
 const IRIS_ARCH: &str = "linear(4,16),tanh,linear(16,3)";
 
 fn iris() -> String {
     format!("{SHARED}/data/iris.csv")
-}
-
-fn saddlescope<S: AsRef<str>>(args: &[S]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_saddlescope"))
-        .args(args.iter().map(|a| a.as_ref()))
-        .output()
-        .expect("the binary runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn success(args: &[&str]) -> String {
-    let o = saddlescope(args);
-    assert!(
-        o.status.success(),
-        "{args:?} failed ({:?}):\n{}",
-        o.status.code(),
-        stderr(&o)
-    );
-    stdout(&o)
-}
-
-fn json(args: &[&str]) -> Value {
-    let out = success(args);
-    serde_json::from_str(&out).unwrap_or_else(|e| panic!("not JSON ({e}):\n{out}"))
 }
 
 /// Runs, expects exit code 2, a one-line `saddlescope: ` message naming

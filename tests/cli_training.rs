@@ -3,48 +3,18 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
+mod common;
 
 use serde_json::Value;
+
+use common::{json, saddlescope, stderr, stdout, success};
 
 use saddlescope::{Architecture, CsvOptions, Dataset, EPOCH_COLUMNS, Network};
 
 const SHARED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared");
 const ROSENBROCK: &str = "(1-x)^2 + 100*(y-x^2)^2";
 const DIGITS_ARCH: &str = "linear(64,16),tanh,linear(16,10)";
-
-fn saddlescope(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_saddlescope"))
-        .args(args)
-        .output()
-        .expect("the binary runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// Runs, expects success, returns stdout.
-fn success(args: &[&str]) -> String {
-    let o = saddlescope(args);
-    assert!(
-        o.status.success(),
-        "{args:?} failed ({:?}):\n{}",
-        o.status.code(),
-        stderr(&o)
-    );
-    stdout(&o)
-}
-
-/// Runs, expects success, parses the JSON on stdout.
-fn json(args: &[&str]) -> Value {
-    let out = success(args);
-    serde_json::from_str(&out).unwrap_or_else(|e| panic!("not JSON ({e}):\n{out}"))
-}
 
 /// Runs, expects exit code 2 and a `saddlescope: ` message; returns stderr.
 fn usage_error(args: &[&str]) -> String {
