@@ -156,7 +156,6 @@ pub use ad::*;
 pub use checkpoint::{Checkpoint, DType, Tensor};
 pub use critical::*;
 pub use data::*;
-#[allow(unused_imports)]
 pub use diagnose::*;
 pub use error::{Error, ParseError, Result};
 pub use escape::*;
